@@ -1,0 +1,31 @@
+"""SQL portability: every plugin transpiles with this one function, so dialect handling is the same
+everywhere and sqlglot's errors become ``InvalidInput``."""
+
+from __future__ import annotations
+
+from .errors import InvalidInput
+
+__all__ = ["transpile"]
+
+
+def transpile(sql: str, *, read: str | None, write: str) -> str:
+    """Translate one SQL statement from dialect ``read`` (None: already ``write``) to dialect ``write``.
+
+    Raises ``InvalidInput`` when the text is not exactly one statement that parses in ``read``.
+    """
+    import sqlglot  # imported on first use: the CLI's listing and validation never need it
+    from sqlglot.errors import ParseError, TokenError
+
+    source = read or write
+    try:
+        statements = [s for s in sqlglot.parse(sql, read=source) if s is not None]
+    except (ParseError, TokenError) as exc:
+        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InvalidInput(f"SQL does not parse as {source!r}: {first_line}.", fix="Check the statement's syntax.") from None
+    except ValueError:
+        raise InvalidInput(f"Unknown SQL dialect {source!r}.", fix="Use a sqlglot dialect name such as 'duckdb' or 'postgres'.") from None
+    if len(statements) != 1:
+        raise InvalidInput(f"Expected exactly one SQL statement, got {len(statements)}.", fix="Send one statement per call.")
+    if source == write:
+        return sql
+    return statements[0].sql(dialect=write)
