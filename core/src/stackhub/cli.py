@@ -57,7 +57,14 @@ def cmd_plugins(args: argparse.Namespace) -> int:
         print("No stackhub plugins are installed. Install one, e.g.: pip install stackhub-duckdb")
         return 0
     rows = [
-        [p.name, p.descriptor.category, p.distribution, p.version, p.descriptor.spec_version, ", ".join(sorted(p.descriptor.capabilities)) or "-"]
+        [
+            p.name,
+            p.descriptor.category,
+            p.distribution,
+            p.version,
+            p.descriptor.spec_version,
+            ", ".join(sorted(p.descriptor.capabilities)) or "-",
+        ]
         for p in sorted(installed.values(), key=lambda p: p.name)
     ]
     if rows:
@@ -86,14 +93,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
         rows = []
         for c in report.components.values():
             d = c.plugin.descriptor if c.plugin else None
-            rows.append([
-                c.name,
-                c.plugin_name,
-                d.category if d else "?",
-                c.plugin.version if c.plugin else "not installed",
-                "ok" if c.config is not None else ("-" if c.plugin is None else "invalid"),
-                "skipped (--offline)" if args.offline else c.live,
-            ])
+            rows.append(
+                [
+                    c.name,
+                    c.plugin_name,
+                    d.category if d else "?",
+                    c.plugin.version if c.plugin else "not installed",
+                    "ok" if c.config is not None else ("-" if c.plugin is None else "invalid"),
+                    "skipped (--offline)" if args.offline else c.live,
+                ]
+            )
         print()
         print(_table(rows, ["COMPONENT", "PLUGIN", "CATEGORY", "VERSION", "CONFIG", "LIVE"]))
     for f in report.findings:
@@ -111,7 +120,9 @@ def cmd_init(args: argparse.Namespace) -> int:
 
     target = Path(args.path)
     if target.exists() and not args.force:
-        raise AlreadyExists(f"{str(target)!r} exists already.", fix="Choose another path or pass --force to overwrite it.")
+        raise AlreadyExists(
+            f"{str(target)!r} exists already.", fix="Choose another path or pass --force to overwrite it."
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(STARTER_STACK, encoding="utf-8")
     print(f"Wrote {target}. Check it with: stackhub validate {target}")
@@ -125,7 +136,10 @@ def cmd_specs(args: argparse.Namespace) -> int:
     if args.action == "check":
         stale = specs.stale(out)
         if stale:
-            print(f"Specs in {out} differ from the models: {', '.join(stale)}. Run: stackhub specs generate --out {out}", file=sys.stderr)
+            print(
+                f"Specs in {out} differ from the models: {', '.join(stale)}. Run: stackhub specs generate --out {out}",
+                file=sys.stderr,
+            )
             return 1
         print(f"Specs in {out} match the models.")
         return 0

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from pydantic import BaseModel
 
-__all__ = ["Component", "PluginDescriptor", "Requirement", "SPEC_VERSION", "load_dotted"]
+__all__ = ["SPEC_VERSION", "Component", "PluginDescriptor", "Requirement", "load_dotted"]
 
 #: The spec version this core implements: MAJOR.MINOR. A plugin built for ``1.x`` works with a core of
 #: spec ``1.y`` when ``x <= y``; a new major version is a breaking change of the interfaces.

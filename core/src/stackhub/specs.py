@@ -60,6 +60,10 @@ def generate(out: Path) -> list[Path]:
 def stale(out: Path) -> list[str]:
     """Names of schema files in ``out`` that are missing, differ from the models, or are left over."""
     expected = render()
-    problems = [n for n, content in expected.items() if not (out / n).is_file() or (out / n).read_text(encoding="utf-8") != content]
+    problems = [
+        n
+        for n, content in expected.items()
+        if not (out / n).is_file() or (out / n).read_text(encoding="utf-8") != content
+    ]
     problems += sorted(p.name for p in out.glob("*.json") if p.name not in expected)
     return problems

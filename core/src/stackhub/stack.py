@@ -104,14 +104,18 @@ class ParsedStack:
     def raise_for_findings(self) -> None:
         errors = [f for f in self.findings if f.severity == "error"]
         if errors:
-            lines = "\n".join(f"  {f.location or self.path}: {f.code} {f.message} {f.fix or ''}".rstrip() for f in errors)
+            lines = "\n".join(
+                f"  {f.location or self.path}: {f.code} {f.message} {f.fix or ''}".rstrip() for f in errors
+            )
             raise ConfigError(
                 f"Stack file {str(self.path)!r} is invalid:\n{lines}",
                 fix=f"Run 'stackhub validate {self.path}' for the full report.",
             )
 
 
-def _walk_positions(node: Any, path: tuple[str | int, ...], out: dict[tuple[str | int, ...], tuple[int, int]]) -> Iterator[tuple[str, tuple[str | int, ...], int, int]]:
+def _walk_positions(
+    node: Any, path: tuple[str | int, ...], out: dict[tuple[str | int, ...], tuple[int, int]]
+) -> Iterator[tuple[str, tuple[str | int, ...], int, int]]:
     """Record the 1-based position of every value; yield duplicate keys as (key, path, line, column)."""
     import yaml
 
@@ -168,11 +172,25 @@ def parse_stack(path: str | Path, env: Mapping[str, str] | None = None) -> Parse
         text = parsed.path.read_text(encoding="utf-8")
     except FileNotFoundError:
         parsed.findings.append(
-            Finding("SH101", "file", f"Stack file {str(path)!r} does not exist.", "Check the path, or create one with 'stackhub init'.", str(path))
+            Finding(
+                "SH101",
+                "file",
+                f"Stack file {str(path)!r} does not exist.",
+                "Check the path, or create one with 'stackhub init'.",
+                str(path),
+            )
         )
         return parsed
     except (OSError, UnicodeDecodeError) as exc:
-        parsed.findings.append(Finding("SH101", "file", f"Stack file {str(path)!r} cannot be read: {exc}.", "Check the file's permissions and encoding.", str(path)))
+        parsed.findings.append(
+            Finding(
+                "SH101",
+                "file",
+                f"Stack file {str(path)!r} cannot be read: {exc}.",
+                "Check the file's permissions and encoding.",
+                str(path),
+            )
+        )
         return parsed
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -181,16 +199,36 @@ def parse_stack(path: str | Path, env: Mapping[str, str] | None = None) -> Parse
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
         problem = getattr(exc, "problem", None) or str(exc)
-        parsed.findings.append(Finding("SH102", "file", f"The file is not valid YAML: {problem}.", "Fix the YAML syntax at this position.", where))
+        parsed.findings.append(
+            Finding(
+                "SH102",
+                "file",
+                f"The file is not valid YAML: {problem}.",
+                "Fix the YAML syntax at this position.",
+                where,
+            )
+        )
         return parsed
     if node is not None:
         for key, parent, line, column in _walk_positions(node, (), parsed.positions):
             parsed.findings.append(
-                Finding("SH103", "file", f"Key {key!r} appears twice in {'.'.join(map(str, parent)) or 'the file'}.", "Keep one of them.", f"{path}:{line}:{column}")
+                Finding(
+                    "SH103",
+                    "file",
+                    f"Key {key!r} appears twice in {'.'.join(map(str, parent)) or 'the file'}.",
+                    "Keep one of them.",
+                    f"{path}:{line}:{column}",
+                )
             )
     if not isinstance(data, dict):
         parsed.findings.append(
-            Finding("SH103", "file", "A stack file must be a mapping with 'stack', 'spec' and 'components'.", "Start from 'stackhub init'.", parsed.where())
+            Finding(
+                "SH103",
+                "file",
+                "A stack file must be a mapping with 'stack', 'spec' and 'components'.",
+                "Start from 'stackhub init'.",
+                parsed.where(),
+            )
         )
         return parsed
     data = _interpolate(data, (), parsed, os.environ if env is None else env)

@@ -23,7 +23,7 @@ from .errors import PluginNotFound, StackhubError
 from .plugin import SPEC_VERSION, Component
 from .stack import Finding, ParsedStack, parse_stack
 
-__all__ = ["ComponentState", "Report", "EXIT_INVALID", "EXIT_OK", "EXIT_UNREACHABLE", "check_offline", "validate"]
+__all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_UNREACHABLE", "ComponentState", "Report", "check_offline", "validate"]
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -102,7 +102,16 @@ def _config_findings(state: ComponentState, raw: dict[str, Any], parsed: ParsedS
     try:
         model = descriptor.load_config_model()
     except Exception as exc:
-        parsed.findings.append(Finding("SH302", "config", f"Plugin {descriptor.name!r} has a broken config model {descriptor.config!r}: {exc}.", f"Reinstall or upgrade {state.plugin.distribution}.", parsed.where(base), state.name))
+        parsed.findings.append(
+            Finding(
+                "SH302",
+                "config",
+                f"Plugin {descriptor.name!r} has a broken config model {descriptor.config!r}: {exc}.",
+                f"Reinstall or upgrade {state.plugin.distribution}.",
+                parsed.where(base),
+                state.name,
+            )
+        )
         return
     try:
         state.config = model.model_validate(raw)
@@ -110,11 +119,26 @@ def _config_findings(state: ComponentState, raw: dict[str, Any], parsed: ParsedS
         for err in exc.errors():
             loc = tuple(err["loc"])
             dotted = ".".join(str(p) for p in loc) or "config"
-            fix = f"Remove {loc[-1]!r}." if err["type"] == "extra_forbidden" else f"Set {dotted!r} as the {descriptor.name!r} plugin documents."
-            parsed.findings.append(Finding("SH301", "config", f"Config of {state.name!r} ({descriptor.name}): {dotted}: {err['msg']}.", fix, parsed.where((*base, *loc)), state.name))
+            fix = (
+                f"Remove {loc[-1]!r}."
+                if err["type"] == "extra_forbidden"
+                else f"Set {dotted!r} as the {descriptor.name!r} plugin documents."
+            )
+            parsed.findings.append(
+                Finding(
+                    "SH301",
+                    "config",
+                    f"Config of {state.name!r} ({descriptor.name}): {dotted}: {err['msg']}.",
+                    fix,
+                    parsed.where((*base, *loc)),
+                    state.name,
+                )
+            )
 
 
-def check_offline(parsed: ParsedStack, installed: dict[str, InstalledPlugin] | None = None) -> dict[str, ComponentState]:
+def check_offline(
+    parsed: ParsedStack, installed: dict[str, InstalledPlugin] | None = None
+) -> dict[str, ComponentState]:
     """Run the plugin, config, spec and reference layers; findings go to ``parsed.findings``."""
     states: dict[str, ComponentState] = {}
     model = parsed.model
@@ -128,7 +152,15 @@ def check_offline(parsed: ParsedStack, installed: dict[str, InstalledPlugin] | N
     stack_spec = _spec_major_minor(model.spec)
     core_major, core_minor = _spec_major_minor(SPEC_VERSION) or (0, 0)
     if stack_spec is None or stack_spec[0] != core_major:
-        parsed.findings.append(Finding("SH401", "spec", f"The stack is written for spec {model.spec!r}; this stackhub implements spec {SPEC_VERSION}.", f"Set spec: \"{core_major}\" or install a stackhub release for spec {model.spec}.", parsed.where(("spec",))))
+        parsed.findings.append(
+            Finding(
+                "SH401",
+                "spec",
+                f"The stack is written for spec {model.spec!r}; this stackhub implements spec {SPEC_VERSION}.",
+                f'Set spec: "{core_major}" or install a stackhub release for spec {model.spec}.',
+                parsed.where(("spec",)),
+            )
+        )
     # Findings from the file layer (e.g. an unset variable) already cover the component: config is skipped.
     failed = {f.component for f in parsed.findings if f.component}
     for name, spec in model.components.items():
@@ -136,7 +168,16 @@ def check_offline(parsed: ParsedStack, installed: dict[str, InstalledPlugin] | N
         where = parsed.where(("components", name, "plugin"))
         if spec.plugin in broken_by_name:
             b = broken_by_name[spec.plugin]
-            parsed.findings.append(Finding("SH203", "plugin", f"Plugin {spec.plugin!r} from {b.distribution} failed to load: {b.error}.", f"Reinstall or upgrade {b.distribution}.", where, name))
+            parsed.findings.append(
+                Finding(
+                    "SH203",
+                    "plugin",
+                    f"Plugin {spec.plugin!r} from {b.distribution} failed to load: {b.error}.",
+                    f"Reinstall or upgrade {b.distribution}.",
+                    where,
+                    name,
+                )
+            )
             continue
         try:
             state.plugin = resolve(spec.plugin, installed)
@@ -147,7 +188,16 @@ def check_offline(parsed: ParsedStack, installed: dict[str, InstalledPlugin] | N
         d = state.plugin.descriptor
         plugin_spec = _spec_major_minor(d.spec_version)
         if plugin_spec is None or plugin_spec[0] != core_major or plugin_spec[1] > core_minor:
-            parsed.findings.append(Finding("SH402", "spec", f"Plugin {d.name!r} {state.plugin.version} implements spec {d.spec_version}; this stackhub implements spec {SPEC_VERSION}.", f"Install a version of {state.plugin.distribution} built for spec {core_major}.x, or upgrade stackhub.", where, name))
+            parsed.findings.append(
+                Finding(
+                    "SH402",
+                    "spec",
+                    f"Plugin {d.name!r} {state.plugin.version} implements spec {d.spec_version}; this stackhub implements spec {SPEC_VERSION}.",
+                    f"Install a version of {state.plugin.distribution} built for spec {core_major}.x, or upgrade stackhub.",
+                    where,
+                    name,
+                )
+            )
             continue
         if name not in failed:
             _config_findings(state, spec.config, parsed)
@@ -163,17 +213,44 @@ def _reference_findings(parsed: ParsedStack, states: dict[str, ComponentState]) 
             target = getattr(state.config, req.field, None)
             where = parsed.where(("components", state.name, "config", req.field))
             if not isinstance(target, str) or target not in states:
-                parsed.findings.append(Finding("SH501", "references", f"Component {state.name!r} needs a {req.category} component named by config field {req.field!r}, but the stack has no component {target!r}.", f"Set {req.field!r} to one of: {', '.join(sorted(states))}.", where, state.name))
+                parsed.findings.append(
+                    Finding(
+                        "SH501",
+                        "references",
+                        f"Component {state.name!r} needs a {req.category} component named by config field {req.field!r}, but the stack has no component {target!r}.",
+                        f"Set {req.field!r} to one of: {', '.join(sorted(states))}.",
+                        where,
+                        state.name,
+                    )
+                )
                 continue
             other = states[target].plugin
             if other is None:
                 continue  # its own finding explains it
             if other.descriptor.category != req.category:
-                parsed.findings.append(Finding("SH502", "references", f"Component {state.name!r} needs a {req.category}, but {target!r} is a {other.descriptor.category} ({other.name}).", f"Point {req.field!r} at a {req.category} component.", where, state.name))
+                parsed.findings.append(
+                    Finding(
+                        "SH502",
+                        "references",
+                        f"Component {state.name!r} needs a {req.category}, but {target!r} is a {other.descriptor.category} ({other.name}).",
+                        f"Point {req.field!r} at a {req.category} component.",
+                        where,
+                        state.name,
+                    )
+                )
                 continue
             missing = sorted(req.capabilities - other.descriptor.capabilities)
             if missing:
-                parsed.findings.append(Finding("SH503", "references", f"Component {state.name!r} needs capabilities {missing} of {target!r}, which plugin {other.name!r} does not declare.", f"Use a {req.category} plugin that declares {missing}.", where, state.name))
+                parsed.findings.append(
+                    Finding(
+                        "SH503",
+                        "references",
+                        f"Component {state.name!r} needs capabilities {missing} of {target!r}, which plugin {other.name!r} does not declare.",
+                        f"Use a {req.category} plugin that declares {missing}.",
+                        where,
+                        state.name,
+                    )
+                )
     _cycle_findings(parsed, states)
 
 
@@ -202,12 +279,24 @@ def _dependencies(state: ComponentState) -> dict[str, str]:
     """Config field -> name of the component it references."""
     if state.plugin is None or state.config is None:
         return {}
-    return {r.field: getattr(state.config, r.field) for r in state.plugin.descriptor.requires if isinstance(getattr(state.config, r.field, None), str)}
+    return {
+        r.field: getattr(state.config, r.field)
+        for r in state.plugin.descriptor.requires
+        if isinstance(getattr(state.config, r.field, None), str)
+    }
 
 
 def _cycle_findings(parsed: ParsedStack, states: dict[str, ComponentState]) -> None:
     if dependency_order(states) is None:
-        parsed.findings.append(Finding("SH504", "references", "Components reference each other in a cycle.", "Break the cycle: a component cannot depend on itself, directly or through others.", parsed.where(("components",))))
+        parsed.findings.append(
+            Finding(
+                "SH504",
+                "references",
+                "Components reference each other in a cycle.",
+                "Break the cycle: a component cannot depend on itself, directly or through others.",
+                parsed.where(("components",)),
+            )
+        )
 
 
 def build_components(states: dict[str, ComponentState]) -> dict[str, Component]:
@@ -266,10 +355,28 @@ def _check_live(parsed: ParsedStack, states: dict[str, ComponentState], timeout:
         where = parsed.where(("components", name))
         if not done[name].is_set():
             states[name].live = "timed out"
-            parsed.findings.append(Finding("SH602", "live", f"Component {name!r} did not answer within {timeout:g} s.", "Check that its server is running and reachable, or raise --timeout.", where, name))
+            parsed.findings.append(
+                Finding(
+                    "SH602",
+                    "live",
+                    f"Component {name!r} did not answer within {timeout:g} s.",
+                    "Check that its server is running and reachable, or raise --timeout.",
+                    where,
+                    name,
+                )
+            )
         elif name in problems:
             states[name].live = "unreachable"
-            parsed.findings.append(Finding("SH601", "live", f"Component {name!r} is not usable: {problems[name]}", "Start the service or fix its connection settings; use --offline to skip live checks.", where, name))
+            parsed.findings.append(
+                Finding(
+                    "SH601",
+                    "live",
+                    f"Component {name!r} is not usable: {problems[name]}",
+                    "Start the service or fix its connection settings; use --offline to skip live checks.",
+                    where,
+                    name,
+                )
+            )
         else:
             states[name].live = "ok"
     for component in built.values():

@@ -62,9 +62,7 @@ class Warehouse(Component):
         """
 
     @abc.abstractmethod
-    def write(
-        self, table: str, data: pa.Table | pa.RecordBatchReader, *, mode: WriteMode = "create"
-    ) -> WriteResult:
+    def write(self, table: str, data: pa.Table | pa.RecordBatchReader, *, mode: WriteMode = "create") -> WriteResult:
         """Store Arrow data as a table.
 
         ``create`` MUST raise ``AlreadyExists`` when the table exists.
