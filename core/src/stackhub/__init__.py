@@ -39,7 +39,33 @@ _EXPORTS: dict[str, str] = {
     "transpile": "stackhub.sql",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "SPEC_VERSION",
+    "AlreadyExists",
+    "CapabilityMissing",
+    "Component",
+    "ConfigError",
+    "Conflict",
+    "DatasetId",
+    "FeatureStore",
+    "InvalidInput",
+    "Labeling",
+    "Monitor",
+    "NotFound",
+    "PluginDescriptor",
+    "PluginNotFound",
+    "Requirement",
+    "SchemaField",
+    "SpecModel",
+    "Stack",
+    "StackhubError",
+    "TableSchema",
+    "Tracker",
+    "Unavailable",
+    "Warehouse",
+    "open_stack",
+    "transpile",
+]
 
 if TYPE_CHECKING:
     from .categories.feature_store import FeatureStore

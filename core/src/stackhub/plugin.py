@@ -101,7 +101,9 @@ class PluginDescriptor:
                     f"Invalid config for plugin {self.name!r}: {problems}.",
                     fix=f"See the fields of {self.config!r}.",
                 ) from None
-        return self.load_component()(config, dependencies=dependencies)
+        component = self.load_component()(config, dependencies=dependencies)
+        component.descriptor = self
+        return component
 
 
 class Component(abc.ABC):
@@ -110,10 +112,17 @@ class Component(abc.ABC):
 
     #: The category this interface implements; set by each category's abstract class.
     category: ClassVar[str]
+    #: The descriptor the component was built from (set by ``PluginDescriptor.create``).
+    descriptor: PluginDescriptor | None = None
 
     def __init__(self, config: Any, *, dependencies: Mapping[str, Component] | None = None) -> None:
         self.config = config
         self.dependencies: Mapping[str, Component] = dict(dependencies or {})
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        """The optional capabilities its plugin declares; what other components may rely on."""
+        return self.descriptor.capabilities if self.descriptor is not None else frozenset()
 
     @abc.abstractmethod
     def health(self) -> None:

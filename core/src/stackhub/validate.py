@@ -12,6 +12,7 @@ A later layer skips a component that an earlier layer failed, so one mistake giv
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from dataclasses import dataclass, field
@@ -265,7 +266,7 @@ def dependency_order(states: dict[str, ComponentState]) -> list[str] | None:
         if marks.get(name) == "active":
             return False
         marks[name] = "active"
-        for dep in _dependencies(states[name]).values():
+        for dep in _dependencies(states[name], states).values():
             if dep in states and not visit(dep):
                 return False
         marks[name] = "done"
@@ -275,15 +276,18 @@ def dependency_order(states: dict[str, ComponentState]) -> list[str] | None:
     return order if all(visit(n) for n in states) else None
 
 
-def _dependencies(state: ComponentState) -> dict[str, str]:
-    """Config field -> name of the component it references."""
+def _dependencies(state: ComponentState, states: dict[str, ComponentState]) -> dict[str, str]:
+    """Config field -> name of the component it references, for references to a component of the
+    required category (the others are findings already, not edges)."""
     if state.plugin is None or state.config is None:
         return {}
-    return {
-        r.field: getattr(state.config, r.field)
-        for r in state.plugin.descriptor.requires
-        if isinstance(getattr(state.config, r.field, None), str)
-    }
+    edges: dict[str, str] = {}
+    for req in state.plugin.descriptor.requires:
+        target = getattr(state.config, req.field, None)
+        other = states[target].plugin if isinstance(target, str) and target in states else None
+        if isinstance(target, str) and other is not None and other.descriptor.category == req.category:
+            edges[req.field] = target
+    return edges
 
 
 def _cycle_findings(parsed: ParsedStack, states: dict[str, ComponentState]) -> None:
@@ -306,7 +310,7 @@ def build_components(states: dict[str, ComponentState]) -> dict[str, Component]:
         for name in dependency_order(states) or []:
             state = states[name]
             assert state.plugin is not None
-            deps = {f: built[target] for f, target in _dependencies(state).items()}
+            deps = {f: built[target] for f, target in _dependencies(state, states).items()}
             built[name] = state.plugin.descriptor.create(state.config, dependencies=deps)
     except BaseException:
         for component in reversed(list(built.values())):
@@ -328,7 +332,7 @@ def _check_live(parsed: ParsedStack, states: dict[str, ComponentState], timeout:
         state = states[name]
         try:
             deps: dict[str, Component] = {}
-            for fld, target in _dependencies(state).items():
+            for fld, target in _dependencies(state, states).items():
                 done[target].wait(max(0.0, deadline - time.monotonic()))
                 if target not in built:
                     problems[name] = f"skipped: its dependency {target!r} is not available"
@@ -380,10 +384,9 @@ def _check_live(parsed: ParsedStack, states: dict[str, ComponentState], timeout:
         else:
             states[name].live = "ok"
     for component in built.values():
-        try:
+        # Closing after a check must never hide the check's result.
+        with contextlib.suppress(Exception):
             component.close()
-        except Exception:  # closing after a check must never hide the check's result
-            pass
 
 
 def validate(path: str | Path, *, offline: bool = False, timeout: float = 10.0) -> Report:

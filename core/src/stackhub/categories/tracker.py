@@ -13,6 +13,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import ClassVar, Literal
 
+from pydantic import Field
+
 from ..models import SpecModel
 from ..plugin import Component
 
@@ -56,9 +58,9 @@ class Run(SpecModel):
     status: RunStatus
     start_time: datetime
     end_time: datetime | None = None
-    params: dict[str, str] = {}
-    metrics: dict[str, float] = {}
-    tags: dict[str, str] = {}
+    params: dict[str, str] = Field(default_factory=dict)
+    metrics: dict[str, float] = Field(default_factory=dict)
+    tags: dict[str, str] = Field(default_factory=dict)
 
 
 class ModelVersion(SpecModel):
