@@ -9,7 +9,6 @@ import shutil
 import subprocess
 import sys
 import venv
-from pathlib import Path
 
 from conftest import REPO
 
@@ -21,7 +20,7 @@ def bash_blocks() -> list[str]:
 
 
 def test_ci_runs_exactly_the_readme_test_command():
-    main_job, tests = bash_blocks()
+    _main_job, tests = bash_blocks()
     ci = (REPO / ".ci" / "run").read_text().strip().splitlines()
     assert ci[-1] == tests
 
