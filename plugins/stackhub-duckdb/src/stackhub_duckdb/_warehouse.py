@@ -96,7 +96,7 @@ class DuckDBWarehouse(Warehouse):
                 try:
                     self._connection = duckdb.connect(path, read_only=self.config.read_only, config=settings)
                     # Timestamps with a time zone come back in UTC whatever the machine's zone is.
-                    self._connection.execute("SET TimeZone = 'UTC'")
+                    self._connection.execute("SET GLOBAL TimeZone = 'UTC'")
                 except duckdb.Error as exc:
                     raise Unavailable(
                         f"Cannot open DuckDB database {path!r}: {str(exc).splitlines()[0]}",
