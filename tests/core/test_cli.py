@@ -39,9 +39,10 @@ def test_plugins_none_installed(capsys, monkeypatch):
 def test_validate_good_stack(capsys, write_stack):
     assert main(["validate", str(write_stack(GOOD))]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].endswith("stack.yaml): valid")
-    assert out[2].split() == ["COMPONENT", "PLUGIN", "CATEGORY", "VERSION", "CONFIG", "LIVE"]
-    assert out[3].split() == ["warehouse", "fakewh", "warehouse", "9.9.9", "ok", "ok"]
+    assert out[0].endswith("stack.yaml): valid, 1 warning")
+    assert out[2].split() == ["COMPONENT", "PLUGIN", "CATEGORY", "VERSION", "CONFIG", "LIVE", "CERTIFIED"]
+    assert out[3].split() == ["warehouse", "fakewh", "warehouse", "9.9.9", "ok", "ok", "no", "report"]
+    assert out[5].startswith("warning SH701")
 
 
 def test_validate_broken_stack_prints_findings_with_fixes(capsys, write_stack):
@@ -65,7 +66,7 @@ def test_validate_unreachable_exit_code_and_json(capsys, write_stack):
     assert main(["validate", str(path), "--format", "json"]) == 3
     data = json.loads(capsys.readouterr().out)
     assert data["exit_code"] == 3
-    assert [f["code"] for f in data["findings"]] == ["SH601"]
+    assert [f["code"] for f in data["findings"] if f["severity"] == "error"] == ["SH601"]
 
 
 def test_validate_offline_says_live_was_skipped(capsys, write_stack):

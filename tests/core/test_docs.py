@@ -13,7 +13,7 @@ CORE = ROOT / "core" / "src" / "stackhub"
 
 
 def test_every_finding_code_is_documented_and_every_documented_code_exists():
-    used = set(re.findall(r'"(SH\d{3})"', (CORE / "validate.py").read_text() + (CORE / "stack.py").read_text()))
+    used = set(re.findall(r'"(SH\d{3})"', "".join((CORE / f).read_text() for f in ("validate.py", "stack.py"))))
     documented = set(re.findall(r"^\| (SH\d{3}) \|", (ROOT / "docs" / "stack-file.md").read_text(), re.M))
     assert used == documented
 

@@ -45,7 +45,7 @@ def test_unreachable_duckdb_path_is_reported_with_exit_code_3(cli, tmp_path):
     )
     result = cli("validate", "--format", "json")
     assert result.returncode == 3, result.stdout
-    (finding,) = json.loads(result.stdout)["findings"]
+    (finding,) = [f for f in json.loads(result.stdout)["findings"] if f["severity"] == "error"]
     assert finding["code"] == "SH601"
     assert "Cannot create the folder of DuckDB file 'blocker/w.duckdb'" in finding["message"]
 

@@ -77,7 +77,7 @@ def cmd_plugins(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     from .validate import validate
 
-    report = validate(args.stack, offline=args.offline, timeout=args.timeout)
+    report = validate(args.stack, offline=args.offline, timeout=args.timeout, require_certified=args.require_certified)
     if args.format == "json":
         print(json.dumps(report.as_dict(), indent=2))
         return report.exit_code
@@ -101,10 +101,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
                     c.plugin.version if c.plugin else "not installed",
                     "ok" if c.config is not None else ("-" if c.plugin is None else "invalid"),
                     "skipped (--offline)" if args.offline else c.live,
+                    c.certified,
                 ]
             )
         print()
-        print(_table(rows, ["COMPONENT", "PLUGIN", "CATEGORY", "VERSION", "CONFIG", "LIVE"]))
+        print(_table(rows, ["COMPONENT", "PLUGIN", "CATEGORY", "VERSION", "CONFIG", "LIVE", "CERTIFIED"]))
     for f in report.findings:
         print()
         scope = f" [{f.component}]" if f.component else ""
@@ -163,6 +164,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("stack", nargs="?", default="stack.yaml", help="The stack file (default: stack.yaml).")
     p.add_argument("--offline", action="store_true", help="Skip connecting to the components.")
     p.add_argument("--timeout", type=float, default=10.0, help="Seconds for all live checks (default: 10).")
+    p.add_argument(
+        "--require-certified",
+        action="store_true",
+        help="Fail when a plugin has no passing conformance report for its installed version.",
+    )
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.set_defaults(func=cmd_validate)
 

@@ -7,6 +7,7 @@ Layers, in order, each with its code range:
   SH4xx spec       spec versions of the stack and of each plugin against this core
   SH5xx references components that need another component (a feature store's warehouse)
   SH6xx live       build each component and call ``health()``, concurrently, within a timeout
+  SH7xx conformance a conformance report certifies the installed plugin version (``certification``)
 A later layer skips a component that an earlier layer failed, so one mistake gives one finding.
 """
 
@@ -40,6 +41,7 @@ class ComponentState:
     plugin: InstalledPlugin | None = None
     config: Any = None
     live: str = "not checked"
+    certified: str = "not checked"
 
     def as_dict(self) -> dict[str, Any]:
         d = self.plugin.descriptor if self.plugin else None
@@ -52,6 +54,7 @@ class ComponentState:
             "spec_version": d.spec_version if d else None,
             "config_valid": self.config is not None,
             "live": self.live,
+            "certified": self.certified,
         }
 
 
@@ -389,10 +392,52 @@ def _check_live(parsed: ParsedStack, states: dict[str, ComponentState], timeout:
             component.close()
 
 
-def validate(path: str | Path, *, offline: bool = False, timeout: float = 10.0) -> Report:
+_CERTIFICATION_CODES = {
+    "no report": ("SH701", "Run 'stackhub conformance {plugin} --config FILE', or ask the vendor for its report."),
+    "not certified": (
+        "SH702",
+        "Use a plugin version whose conformance run passes, or report the failures to its vendor.",
+    ),
+    "stale report": ("SH703", "Run the conformance suite again for the installed version."),
+    "unreadable report": ("SH704", "Write the report again with 'stackhub conformance'."),
+}
+
+
+def _certification_findings(parsed: ParsedStack, states: dict[str, ComponentState], required: bool) -> None:
+    from .certification import certification
+
+    for state in states.values():
+        if state.plugin is None:
+            continue
+        result = certification(state.plugin, parsed.path.resolve().parent)
+        state.certified = result.status
+        if result.status == "certified":
+            continue
+        code, fix = _CERTIFICATION_CODES[result.status]
+        message = f"Plugin {state.plugin.name!r} {state.plugin.version} is not certified: {result.detail}."
+        if result.source:
+            message += f" (report: {result.source})"
+        parsed.findings.append(
+            Finding(
+                code,
+                "conformance",
+                message,
+                fix.format(plugin=state.plugin.name),
+                parsed.where(("components", state.name, "plugin")),
+                state.name,
+                "error" if required else "warning",
+            )
+        )
+
+
+def validate(
+    path: str | Path, *, offline: bool = False, timeout: float = 10.0, require_certified: bool = False
+) -> Report:
+    """Run every layer. Missing certification is a warning, or an error with ``require_certified``."""
     parsed = parse_stack(path)
     report = Report(parsed=parsed, offline=offline)
     report.components = check_offline(parsed)
+    _certification_findings(parsed, report.components, require_certified)
     if not offline and parsed.ok:
         _check_live(parsed, report.components, timeout)
     return report
