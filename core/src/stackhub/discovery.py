@@ -36,6 +36,9 @@ KNOWN_PLUGINS: dict[str, str] = {
     "mlflow": "tracker",
     "postgres": "warehouse",
     "spark": "warehouse",
+    "sqlfeatures": "feature_store",
+    "sqllabels": "labeling",
+    "sqlmonitor": "monitor",
 }
 
 
