@@ -182,6 +182,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="specs/v1", help="Folder of the schema files (default: specs/v1).")
     p.set_defaults(func=cmd_specs)
 
+    from .lineage.cli import add_parser as add_lineage_parser
+
+    add_lineage_parser(sub)
+
     plugin_manager().hook.register_commands(subparsers=sub)
     return parser
 

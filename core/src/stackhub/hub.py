@@ -1,27 +1,42 @@
-"""Opening a stack for use: the same offline checks as ``stackhub validate``, then the built components."""
+"""Opening a stack for use: the same offline checks as ``stackhub validate``, then the built components, whose
+operations emit OpenLineage events (see ``stackhub.lineage``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import NotFound
 from .plugin import Component
 from .stack import StackFile, parse_stack
 from .validate import build_components, check_offline
 
+if TYPE_CHECKING:
+    from .lineage.session import LineageSession, PipelineRun
+
 __all__ = ["Stack", "open_stack"]
 
 
 class Stack(Mapping[str, Component]):
-    """The built components of a stack, by name. Close it (or use ``with``) to close them all."""
+    """The built components of a stack, by name. Close it (or use ``with``) to close them all and deliver
+    their lineage."""
 
-    def __init__(self, definition: StackFile, components: dict[str, Component], path: Path | None = None) -> None:
+    def __init__(
+        self,
+        definition: StackFile,
+        components: dict[str, Component],
+        path: Path | None = None,
+        *,
+        lineage: LineageSession | None = None,
+    ) -> None:
         self.definition = definition
         self.path = path
         self._components = components
+        #: The stack's lineage session; None when lineage is off.
+        self.lineage = lineage
 
     @property
     def name(self) -> str:
@@ -52,9 +67,23 @@ class Stack(Mapping[str, Component]):
             )
         return matches[0]
 
+    def pipeline(self, name: str) -> AbstractContextManager[PipelineRun]:
+        """A pipeline run: the operations made inside ``with stack.pipeline(name) as run:`` become its child
+        runs, their jobs named ``<name>.<component>.<operation>``. Pipelines nest."""
+        if self.lineage is None:
+            from .lineage.session import detached_pipeline
+
+            return detached_pipeline(name)
+        return self.lineage.pipeline(name)
+
     def close(self) -> None:
+        if self.lineage is not None:
+            # Events are built while the components are still open: naming a dataset may need them.
+            self.lineage.drain()
         for component in reversed(list(self._components.values())):
             component.close()
+        if self.lineage is not None:
+            self.lineage.close()
 
     def __enter__(self) -> Stack:
         return self
@@ -65,9 +94,11 @@ class Stack(Mapping[str, Component]):
         self.close()
 
 
-def open_stack(path: str | Path, *, env: Mapping[str, str] | None = None) -> Stack:
+def open_stack(path: str | Path, *, env: Mapping[str, str] | None = None, lineage: bool = True) -> Stack:
     """Read and check a stack file, then build its components in dependency order.
 
+    Their operations emit lineage as the file's ``lineage`` key says (default: the embedded store at
+    ``.stackhub/lineage.db``); ``lineage=False`` turns it off whatever the file says.
     Raises ``ConfigError`` listing every problem (with ``file:line:column``) when the file does not validate.
     """
     parsed = parse_stack(path, env=env)
@@ -75,4 +106,9 @@ def open_stack(path: str | Path, *, env: Mapping[str, str] | None = None) -> Sta
     parsed.raise_for_findings()
     assert parsed.model is not None
     components: dict[str, Any] = build_components(states)
-    return Stack(parsed.model, components, Path(path))
+    session = None
+    if lineage:
+        from .lineage.session import start_session
+
+        session = start_session(parsed.model, components)
+    return Stack(parsed.model, components, Path(path), lineage=session)

@@ -23,6 +23,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import ConfigError
+from .lineage.config import LineageConfig
 
 __all__ = ["ComponentSpec", "Finding", "ParsedStack", "StackFile", "parse_stack"]
 
@@ -69,7 +70,9 @@ class StackFile(BaseModel):
     stack: str = Field(min_length=1, description="The stack's name.")
     spec: str = Field(description="The stackhub spec major version the stack is written for, e.g. '1'.")
     components: dict[str, ComponentSpec] = Field(min_length=1)
-    lineage: dict[str, Any] | None = Field(default=None, description="Where lineage events go.")
+    lineage: LineageConfig | None = Field(
+        default=None, description="Where lineage events go; absent: the embedded store at .stackhub/lineage.db."
+    )
 
     @field_validator("spec", mode="before")
     @classmethod
