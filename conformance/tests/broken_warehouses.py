@@ -1,64 +1,38 @@
-"""Deliberately broken warehouses: each is the real DuckDB warehouse with ONE behaviour broken.
-
-The self-tests run the suite against each and require the named checks to fail, with a reason that shows they
-failed for that behaviour (CSI sanity is checked the same way, against a mock driver with injected faults).
-Every check of the suite is in some ``fails``: a check that no broken implementation fails cannot fail.
-"""
+"""Deliberately broken warehouses: each is the real DuckDB warehouse with ONE behaviour broken (see ``broken``)."""
 
 from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pytest
+from broken import registry
 from pydantic import ConfigDict
-from stackhub import DatasetId, InvalidInput, NotFound, PluginDescriptor, StackhubError, TableSchema
+from stackhub import DatasetId, InvalidInput, NotFound, StackhubError, TableSchema
 from stackhub.categories.warehouse import WriteMode, WriteResult
 from stackhub.sql import table_sql
+from stackhub_conformance.warehouse import WarehouseSuite
 from stackhub_duckdb import plugin as duckdb_plugin
 from stackhub_duckdb._config import DuckDBConfig
 from stackhub_duckdb._warehouse import DuckDBWarehouse
 
 
-@dataclass(frozen=True)
-class Broken:
-    """A broken warehouse, the checks it must fail, and a pattern (``re.search``) each failure's reason matches."""
+class Harness(WarehouseSuite):
+    """The suite with the fixtures the real DuckDB plugin needs; each broken warehouse subclasses it."""
 
-    component: type[DuckDBWarehouse]
-    fails: tuple[str, ...]
-    reason: str
-    capabilities: frozenset[str] = duckdb_plugin.capabilities
-    config: str = duckdb_plugin.config
+    @pytest.fixture
+    def component_config(self) -> dict[str, str]:
+        return {"path": ":memory:"}
 
-    @property
-    def name(self) -> str:
-        return "broken_" + "".join(f"_{c.lower()}" if c.isupper() else c for c in self.component.__name__).lstrip("_")
-
-    @property
-    def descriptor(self) -> PluginDescriptor:
-        return PluginDescriptor(
-            name=self.name,
-            category="warehouse",
-            spec_version=duckdb_plugin.spec_version,
-            component=f"{__name__}:{self.component.__name__}",
-            config=self.config,
-            capabilities=self.capabilities,
-            tool="duckdb",
-        )
+    @pytest.fixture
+    def unreachable_config(self, tmp_path: Path) -> dict[str, object]:
+        return {"path": str(tmp_path / "missing.duckdb"), "read_only": True}
 
 
-BROKEN: list[Broken] = []
-
-
-def broken(*fails: str, reason: str, **changes: Any) -> Callable[[type[DuckDBWarehouse]], type[DuckDBWarehouse]]:
-    def register(cls: type[DuckDBWarehouse]) -> type[DuckDBWarehouse]:
-        BROKEN.append(Broken(cls, fails, reason, **changes))
-        return cls
-
-    return register
+BROKEN, broken = registry(duckdb_plugin)
 
 
 def _tables(data: pa.Table | pa.RecordBatchReader) -> pa.Table:

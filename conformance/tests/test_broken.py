@@ -1,5 +1,5 @@
-"""The suite against deliberately broken warehouses (``broken_warehouses``): each must fail the checks it
-breaks, for that reason; and every check of the suite must be failed by one of them."""
+"""Each suite against its deliberately broken plugins (``broken``, ``broken_<category>``): each must fail the
+checks it breaks, for that reason; and every check of every suite must be failed by one of them."""
 
 from __future__ import annotations
 
@@ -7,35 +7,30 @@ import json
 import re
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
+import broken_warehouses
 import pytest
-from broken_warehouses import BROKEN, Broken
-from stackhub_conformance._framework import check_names
+from broken import Broken
+from stackhub_conformance._framework import ConformanceSuite, check_names
 from stackhub_conformance.warehouse import WarehouseSuite
+
+#: Category -> the module of its broken plugins (``broken``) and the suite they must fail.
+CATEGORIES: dict[str, tuple[ModuleType, type[ConformanceSuite]]] = {
+    "warehouse": (broken_warehouses, WarehouseSuite),
+}
+ALL_BROKEN = [(category, b) for category, (module, _) in CATEGORIES.items() for b in module.BROKEN]
 
 SUITE = """\
-import pytest
-from broken_warehouses import BROKEN
-from stackhub_conformance.warehouse import WarehouseSuite
-
-
-class Broken(WarehouseSuite):
-    @pytest.fixture
-    def component_config(self):
-        return {"path": ":memory:"}
-
-    @pytest.fixture
-    def unreachable_config(self, tmp_path):
-        return {"path": str(tmp_path / "missing.duckdb"), "read_only": True}
-
+from {module} import BROKEN, Harness
 
 for _broken in BROKEN:
-    name = f"Test_{_broken.name}"
-    globals()[name] = type(name, (Broken,), {"plugin": _broken.descriptor, "fails": _broken.fails})
+    name = f"Test_{{_broken.name}}"
+    globals()[name] = type(name, (Harness,), {{"plugin": _broken.descriptor, "fails": _broken.fails}})
 """
 
-# Each broken warehouse runs only the checks it must fail: the real DuckDB run shows they pass unbroken.
+# Each broken plugin runs only the checks it must fail: the real plugins' own runs show they pass unbroken.
 CONFTEST = """\
 def pytest_collection_modifyitems(config, items):
     keep = [i for i in items if i.name in i.cls.fails or i.originalname in i.cls.fails]
@@ -43,25 +38,34 @@ def pytest_collection_modifyitems(config, items):
     items[:] = keep
 """
 
-_REPORTS: dict[str, dict[str, Any]] = {}
+_REPORTS: dict[str, dict[str, dict[str, Any]]] = {}
 
 
 @pytest.fixture
-def reports(pytester: pytest.Pytester, run_pytest: Callable[..., pytest.RunResult]) -> dict[str, dict[str, Any]]:
-    """The report of every broken warehouse, from one in-process run shared by the tests of this module."""
-    if not _REPORTS:
-        pytester.makepyfile(test_broken_suite=SUITE)
-        pytester.makeconftest(CONFTEST)
-        run_pytest("--conformance-report=reports/{plugin}.json")
-        for path in Path(pytester.path, "reports").glob("*.json"):
-            report = json.loads(path.read_text())
-            _REPORTS[report["plugin"]["name"]] = report
-    return _REPORTS
+def reports(
+    pytester: pytest.Pytester, run_pytest: Callable[..., pytest.RunResult]
+) -> Callable[[str], dict[str, dict[str, Any]]]:
+    """Category -> the report of each of its broken plugins, from one in-process run per category shared by the
+    tests of this module."""
+
+    def of(category: str) -> dict[str, dict[str, Any]]:
+        if category not in _REPORTS:
+            module = CATEGORIES[category][0].__name__
+            pytester.makepyfile(**{f"test_{module}": SUITE.format(module=module)})
+            pytester.makeconftest(CONFTEST)
+            run_pytest("--conformance-report=reports/{plugin}.json")
+            found = [json.loads(path.read_text()) for path in Path(pytester.path, "reports").glob("*.json")]
+            _REPORTS[category] = {report["plugin"]["name"]: report for report in found}
+        return _REPORTS[category]
+
+    return of
 
 
-@pytest.mark.parametrize("broken", BROKEN, ids=lambda b: b.name)
-def test_broken_warehouse_fails_its_checks(reports: dict[str, dict[str, Any]], broken: Broken) -> None:
-    report = reports[broken.name]
+@pytest.mark.parametrize(("category", "broken"), ALL_BROKEN, ids=lambda b: getattr(b, "name", b))
+def test_broken_plugin_fails_its_checks(
+    reports: Callable[[str], dict[str, dict[str, Any]]], category: str, broken: Broken
+) -> None:
+    report = reports(category)[broken.name]
     outcomes = {t["check"]: t for t in report["tests"] if t["outcome"] != "not_run"}
     assert sorted(outcomes) == sorted(broken.fails), "every named check ran"
     for check in broken.fails:
@@ -71,6 +75,12 @@ def test_broken_warehouse_fails_its_checks(reports: dict[str, dict[str, Any]], b
     assert report["certified"] is False
 
 
-def test_every_check_is_failed_by_a_broken_warehouse() -> None:
-    failed = {check.partition("[")[0] for broken in BROKEN for check in broken.fails}
-    assert sorted(check_names(WarehouseSuite) - failed) == []
+@pytest.mark.parametrize("category", sorted(CATEGORIES))
+def test_every_check_is_failed_by_a_broken_plugin(category: str) -> None:
+    def failed(brokens: list[Broken]) -> set[str]:
+        return {check.partition("[")[0] for b in brokens for check in b.fails}
+
+    module, suite = CATEGORIES[category]
+    # The checks every suite inherits need a failing plugin in one category only.
+    shared = check_names(ConformanceSuite) & failed([b for _, b in ALL_BROKEN])
+    assert sorted(check_names(suite) - failed(module.BROKEN) - shared) == []
