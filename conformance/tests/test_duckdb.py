@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -62,3 +63,13 @@ def test_same_config_file_twice_runs_twice_without_collisions(run_duckdb_suite: 
     for _ in range(2):
         result, _report = run_duckdb_suite('"duckdb"', "-k", "list_tables or create_raises", extra=extra)
         assert result.ret == 0, result.stdout.str()
+
+
+def test_the_guides_example_certifies_duckdb(pytester: pytest.Pytester) -> None:
+    guide = (Path(__file__).parents[2] / "docs" / "conformance.md").read_text()
+    (example,) = re.findall(r"```python\n(.*?)\n```", guide, re.S)
+    command = re.search(r"```\n(pytest tests .*?)\n```", guide).group(1).split()
+    pytester.makepyfile(test_conformance=example)
+    result = pytester.runpytest_inprocess(*command[2:], "-p", "no:cacheprovider")
+    assert result.ret == 0, result.stdout.str()
+    assert json.loads((pytester.path / "conformance-report.json").read_text())["certified"] is True

@@ -39,7 +39,12 @@ def test_main_job_command_in_a_fresh_environment(tmp_path):
         ["bash", "-c", main_job], cwd=checkout, env=env, capture_output=True, text=True, timeout=600, check=False
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "Stack 'local' (stack.yaml): valid" in result.stdout
+    assert "Stack 'churn' (examples/churn/stack.yaml): valid" in result.stdout
+    summary = result.stdout[result.stdout.index("\nSummary (") :]
+    for stage in ("ran on", "model      validation AUC", "labeling   40 tasks", "drift      dataset DRIFTED"):
+        assert stage in summary, summary
+    assert "What trained models/churn-gbm/1" in summary
+    assert "warehouse.main.orders" in summary
 
 
 def test_python_snippets_run(tmp_path):
