@@ -9,7 +9,7 @@ import pytest
 from stackhub_conformance.tracker import TrackerSuite
 
 if TYPE_CHECKING:
-    from conftest import MlflowServer
+    from stackhub_mlflow.testing import MlflowServer
 
 
 class TestEmbeddedConformance(TrackerSuite):

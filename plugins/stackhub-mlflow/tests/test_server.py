@@ -15,7 +15,7 @@ from stackhub_mlflow import plugin
 from stackhub_mlflow._tracker import MlflowTracker
 
 if TYPE_CHECKING:
-    from conftest import MlflowServer
+    from stackhub_mlflow.testing import MlflowServer
 
 
 @pytest.fixture

@@ -29,13 +29,13 @@ from stackhub.categories.tracker import Experiment, Metric, ModelVersion, Run, R
 from ._config import MlflowConfig
 from ._errors import map_error, redact
 from ._filter import to_mlflow_filter, to_mlflow_order_by
+from ._http import http_settings, mlflow_http_env
+
+__all__ = ["MlflowTracker"]
 
 # MLflow announces at INFO each time it creates or migrates an embedded database; to a user of the hub that is
 # noise in their own output, not news. Its warnings and errors still show.
 logging.getLogger("mlflow.store.db.utils").setLevel(logging.WARNING)
-from ._http import http_settings, mlflow_http_env
-
-__all__ = ["MlflowTracker"]
 
 T = TypeVar("T")
 

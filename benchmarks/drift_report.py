@@ -5,7 +5,7 @@ shifted in the current table. Timed: the report on tables read in place (TableRe
 (upload included), and the quality report. With ``--baseline`` the same scores are also computed in process with
 numpy/scipy from Arrow, as a monitor that fetches the rows would, and compared.
 
-    python plugins/stackhub-sqlmonitor/benchmarks/drift_1m.py [--rows 1000000] [--baseline]
+    python benchmarks/drift_report.py [--rows 1000000] [--baseline]
 """
 
 from __future__ import annotations
