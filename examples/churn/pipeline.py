@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import pickle
 import sys
 import tempfile
@@ -324,7 +325,10 @@ def print_summary(summary: dict[str, Any], stack_path: str) -> None:
     ]
     if "lineage" in summary:
         model = f"models/churn-gbm/{summary['model_version']}"
-        lines += ["", f"What trained {model} (stackhub lineage upstream {model} --stack {stack_path}):"]
+        lines += [
+            "",
+            f"What trained {model} (stackhub lineage upstream {model} --stack {os.path.relpath(stack_path)}):",
+        ]
         lines += ["  " + line for line in summary["lineage"].splitlines()]
     print("\n".join(lines))
 
