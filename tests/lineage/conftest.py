@@ -1,50 +1,44 @@
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
-from importlib import metadata
+import shutil
 from pathlib import Path
 
 import pytest
-from lineage_support import ENTRY_POINTS, HERE, STACK
+from lineage_support import STACK, migrated_mlflow_store
 
 
 def pytest_configure(config: pytest.Config) -> None:
     # An exception on the lineage thread is a bug even when the events still arrive (the caller drained them).
     config.addinivalue_line("filterwarnings", "error::pytest.PytestUnhandledThreadExceptionWarning")
+    # MLflow's own use of SQLAlchemy, warned about when it opens a store: nothing a test here can act on.
+    config.addinivalue_line("filterwarnings", "ignore:The ``noload`` loader strategy is deprecated:DeprecationWarning")
 
 
 @pytest.fixture(autouse=True)
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every test runs in its own folder: stacks write .stackhub/ there."""
+    """Every test runs in its own folder: stacks write .stackhub/ there. Discovery sees the installed plugins,
+    all of them, whatever STACKHUB_LOAD_PLUGINS says where the tests run."""
     monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("STACKHUB_LOAD_PLUGINS", raising=False)
     return tmp_path
 
 
-@pytest.fixture(autouse=True)
-def plugins(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Discovery sees the real DuckDB plugin and the throwaway ones, as one installed distribution."""
-    site = tmp_path_factory.mktemp("site")
-    info = site / "lineage_fakes-1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: lineage-fakes\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text(ENTRY_POINTS)
-    (dist,) = metadata.distributions(path=[str(site)])
-    monkeypatch.syspath_prepend(str(HERE / "fakes"))
-    monkeypatch.setattr("stackhub.discovery.metadata.entry_points", lambda **sel: dist.entry_points.select(**sel))
-    monkeypatch.setattr("stackhub.hooks.metadata.entry_points", lambda **sel: dist.entry_points.select(**sel))
-    monkeypatch.delenv("STACKHUB_LOAD_PLUGINS", raising=False)
-    try:
-        yield
-    finally:
-        sys.modules.pop("lineage_fakes", None)
+@pytest.fixture(scope="session")
+def mlflow_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty MLflow SQLite store, migrated once: creating one runs MLflow's migrations, which take seconds."""
+    return migrated_mlflow_store(tmp_path_factory.mktemp("mlflow-template"))
 
 
 @pytest.fixture
-def stack_file(workdir: Path):  # type: ignore[no-untyped-def]
+def stack_file(workdir: Path, request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
     def write(text: str = STACK) -> Path:
         path = workdir / "stack.yaml"
         path.write_text(text)
+        if "plugin: mlflow" in text:
+            # The tracker's store as MLflow creates it, copied instead of migrated again for every test.
+            store = workdir / ".stackhub" / "mlflow.db"
+            store.parent.mkdir(exist_ok=True)
+            shutil.copyfile(request.getfixturevalue("mlflow_template"), store)
         return path
 
     return write

@@ -1,4 +1,5 @@
-"""Helpers of the lineage tests: the validator against the official schemas, a whole pipeline, the CLI."""
+"""Helpers of the lineage tests: the stack of the repo's real plugins, the validator against the official schemas,
+a whole pipeline, the CLI."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
@@ -23,27 +25,29 @@ REPO = HERE.parents[1]
 OFFICIAL = HERE / "openlineage-spec"
 CUSTOM = REPO / "specs" / "v1" / "facets"
 
-ENTRY_POINTS = """\
-[stackhub.plugins]
-duckdb = stackhub_duckdb:plugin
-fakefs = lineage_fakes:feature_store
-faketracker = lineage_fakes:tracker
-fakelabels = lineage_fakes:labeling
-fakemonitor = lineage_fakes:monitor
-"""
-
 STACK = """\
 stack: churn
 spec: "1"
 components:
   warehouse: {plugin: duckdb, config: {path: .stackhub/warehouse.duckdb}}
-  features: {plugin: fakefs, config: {warehouse: warehouse}}
-  tracker: {plugin: faketracker}
-  labels: {plugin: fakelabels}
-  monitor: {plugin: fakemonitor}
+  features: {plugin: sqlfeatures, config: {warehouse: warehouse}}
+  tracker: {plugin: mlflow, config: {tracking_uri: "sqlite:///.stackhub/mlflow.db", artifact_location: .stackhub/mlartifacts}}
+  labels: {plugin: sqllabels, config: {warehouse: warehouse}}
+  monitor: {plugin: sqlmonitor, config: {warehouse: warehouse}}
 lineage:
   transport: [{type: store}, {type: file, path: .stackhub/events.jsonl}]
 """
+
+
+def migrated_mlflow_store(folder: Path) -> Path:
+    """An empty MLflow SQLite store in ``folder``, created (and migrated) by the MLflow plugin itself."""
+    from stackhub_mlflow import plugin
+
+    path = folder / "mlflow.db"
+    tracker = plugin.create({"tracking_uri": f"sqlite:///{path}", "artifact_location": str(folder / "mlartifacts")})
+    with tracker:
+        tracker.health()
+    return path
 
 
 def read_events(path: Path) -> list[dict[str, Any]]:
@@ -102,7 +106,7 @@ T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 def run_pipeline(stack: Any) -> dict[str, Any]:
     """Load data, derive a table in SQL, build a training set, train and register a model, label, monitor;
-    one operation fails on purpose."""
+    one operation fails on purpose. Returns the ids the plugins gave: the MLflow run's, the model version."""
     from stackhub import NotFound
     from stackhub.categories.feature_store import Entity, Feature, FeatureView
     from stackhub.categories.labeling import LabelSchema
@@ -176,7 +180,11 @@ def run_pipeline(stack: Any) -> dict[str, Any]:
         )
         exported = labels.export_annotations("review")
         warehouse.write("reviewed_labels", exported, mode="overwrite")
-        monitor.drift_report(training.select(["age", "orders_total"]), training.select(["age", "orders_total"]))
+        # Later data whose ages moved away from the training set's: KS (p = 0.1 for 3 against 3 disjoint values)
+        # flags age at the threshold 0.2; orders_total is the same and passes at the default 0.05.
+        reference = training.select(["age", "orders_total"])
+        current = reference.set_column(0, "age", pc.add(reference["age"], 100))
+        monitor.drift_report(reference, current, thresholds={"age": 0.2})
         monitor.quality_report(training)
     return {"pipeline_run": pipeline.id, "tracker_run": run.id, "model_version": version.version}
 

@@ -27,7 +27,7 @@ def test_what_data_trained_this_model(ran, workdir):
     assert lines[1] == "└── job churn-training.tracker.register_model [churn]"
     text = result.stdout
     for dataset in (
-        "runs/run1/artifacts/model",
+        f"runs/{ran['tracker_run']}/artifacts/model",
         "training_sets/",
         "warehouse.main.churn_labels",
         "warehouse.main.customer_activity",
@@ -69,8 +69,8 @@ def test_downstream_by_full_node_id_whose_namespace_has_colons(ran, workdir):
     )
     assert dot.returncode == 0, dot.stderr
     assert (
-        '"job:churn:churn-training.tracker.log_artifact" -> "dataset:stackhub://churn/tracker:runs/run1/artifacts/model";'
-        in dot.stdout
+        '"job:churn:churn-training.tracker.log_artifact" -> '
+        f'"dataset:stackhub://churn/tracker:runs/{ran["tracker_run"]}/artifacts/model";' in dot.stdout
     )
 
 

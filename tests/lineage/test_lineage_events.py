@@ -1,5 +1,5 @@
-"""A whole ML lifecycle over real DuckDB (and throwaway components for the other categories): every event
-validates against the official OpenLineage schemas, and each operation says what it read and wrote."""
+"""A whole ML lifecycle over the repo's real plugins (DuckDB, sqlfeatures, MLflow, sqllabels, sqlmonitor): every
+event validates against the official OpenLineage schemas, and each operation says what it read and wrote."""
 
 from __future__ import annotations
 
@@ -15,9 +15,13 @@ TERMINAL = {"COMPLETE", "FAIL", "ABORT"}
 
 
 @pytest.fixture
-def events(stack_file, workdir) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+def ran(stack_file) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     with stackhub.open_stack(stack_file()) as stack:
-        run_pipeline(stack)
+        return run_pipeline(stack)
+
+
+@pytest.fixture
+def events(ran, workdir) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
     return read_events(workdir / ".stackhub" / "events.jsonl")
 
 
@@ -78,9 +82,13 @@ def test_operations_are_children_of_the_pipeline_run_and_named_after_it(events):
 
 
 def test_nested_calls_emit_nothing_of_their_own(events):
-    # Four queries by the pipeline; the feature store's two reads through the warehouse are not jobs of their own.
-    starts = [e for e in events if e["job"]["name"] == "churn-training.warehouse.query" and e["eventType"] == "START"]
-    assert len(starts) == 4
+    # The feature store, the labeling queue and the monitor work through the warehouse: their registry, online,
+    # project and scratch tables are written, read and dropped by calls that are part of their own operation.
+    starts = Counter(e["job"]["name"] for e in events if e["eventType"] == "START")
+    warehouse_jobs = {name: n for name, n in starts.items() if name.startswith("churn-training.warehouse.")}
+    assert warehouse_jobs == {"churn-training.warehouse.query": 4, "churn-training.warehouse.write": 5}
+    datasets = {d["name"] for e in events for side in ("inputs", "outputs") for d in e.get(side) or []}
+    assert not [name for name in datasets if "stackhub_" in name]  # the plugins' tables: stackhub_fs_..., ...
 
 
 def test_query_names_the_tables_its_sql_reads(events):
@@ -146,23 +154,28 @@ def test_training_set_comes_from_the_views_sources_and_the_entity_rows(events):
     assert views["feature_views/activity"]["source"] == "customer_activity"
 
 
-def test_model_artifacts_and_versions_are_models_trained_on_the_training_set(events):
+def test_model_artifacts_and_versions_are_models_trained_on_the_training_set(events, ran):
     (training,) = completed(events, "features.get_historical_features")
     (logged,) = completed(events, "tracker.log_artifact")
     assert [(d["namespace"], d["name"]) for d in logged["inputs"]] == [
         (o["namespace"], o["name"]) for o in training["outputs"]
     ]
-    (artifact,) = logged["outputs"]
-    assert artifact["name"] == "runs/run1/artifacts/model"
+    # Named by MLflow's run id and the folder the model was logged to, which register_model names too; and by
+    # the file's logged path (what log_artifact returned), for a caller that registers that instead.
+    artifact, logged_file = logged["outputs"]
+    assert logged_file["name"].startswith(f"runs/{ran['tracker_run']}/artifacts/model/")
+    assert artifact["namespace"] == "stackhub://churn/tracker"
+    assert artifact["name"] == f"runs/{ran['tracker_run']}/artifacts/model"
     assert artifact["facets"]["datasetType"]["datasetType"] == "MODEL"
     (registered,) = completed(events, "tracker.register_model")
-    assert [d["name"] for d in registered["inputs"]] == ["runs/run1/artifacts/model"]
+    assert [d["name"] for d in registered["inputs"]] == [artifact["name"]]
     (version,) = registered["outputs"]
+    assert ran["model_version"] == "1"  # the registry's first version of the model
     assert version["name"] == "models/churn-gbm/1"
     assert version["facets"]["version"]["datasetVersion"] == "1"
 
 
-def test_tracker_params_metrics_and_tags_are_run_facets(events):
+def test_tracker_params_metrics_and_tags_are_run_facets(events, ran):
     (params,) = completed(events, "tracker.log_params")
     assert params["run"]["facets"]["executionParameters"]["parameters"] == [
         {"key": "max_depth", "value": "4"},
@@ -171,12 +184,21 @@ def test_tracker_params_metrics_and_tags_are_run_facets(events):
     (metrics,) = completed(events, "tracker.log_metrics")
     assert metrics["run"]["facets"]["stackhub_trackerRun"] == {
         **{k: metrics["run"]["facets"]["stackhub_trackerRun"][k] for k in ("_producer", "_schemaURL")},
-        "runId": "run1",
+        "runId": ran["tracker_run"],
         "metrics": {"auc": 0.81},
         "step": 10,
     }
     (started,) = completed(events, "tracker.start_run")
-    assert started["run"]["facets"]["stackhub_trackerRun"]["tags"] == {"team": "growth"}
+    run = started["run"]["facets"]["stackhub_trackerRun"]
+    assert {k: run[k] for k in ("runId", "experiment", "runName", "status", "tags")} == {
+        "runId": ran["tracker_run"],
+        "experiment": "churn",
+        "runName": "gbm",
+        "status": "RUNNING",
+        "tags": {"team": "growth"},
+    }
+    (ended,) = completed(events, "tracker.end_run")
+    assert ended["run"]["facets"]["stackhub_trackerRun"]["status"] == "FINISHED"
 
 
 def test_labels_flow_from_tasks_to_annotations_to_the_warehouse(events):
@@ -193,11 +215,18 @@ def test_monitor_results_are_data_quality_facets_of_the_measured_inputs(events):
     (drift,) = completed(events, "monitor.drift_report")
     report = drift["run"]["facets"]["stackhub_driftReport"]
     assert [c["column"] for c in report["columns"]] == ["age", "orders_total"]
+    assert (report["driftShare"], report["datasetDrifted"]) == (0.5, True)
+    # Derived tables the hub never returned: this run's reference and current data.
     reference, current = drift["inputs"]
-    assert reference["name"].endswith("/reference")
-    assert current["name"].endswith("/current")
+    assert reference["name"] == f"runs/{drift['run']['runId']}/reference"
+    assert current["name"] == f"runs/{drift['run']['runId']}/current"
+    assert "dataQualityAssertions" not in (reference.get("inputFacets") or {})
+    # One assertion per column, passed = no drift; KS is a p-value, which passes at or above the threshold.
     assertions = current["inputFacets"]["dataQualityAssertions"]["assertions"]
-    assert [(a["column"], a["success"]) for a in assertions] == [("age", True), ("orders_total", True)]
+    assert [(a["column"], a["name"], a["success"], a["expected"], a["actual"]) for a in assertions] == [
+        ("age", "ks", False, ">= 0.2", "0.1"),
+        ("orders_total", "ks", True, ">= 0.05", "1"),
+    ]
     (quality,) = completed(events, "monitor.quality_report")
     (measured,) = quality["inputs"]
     # quality_report got the training set itself, so the metrics land on that dataset.

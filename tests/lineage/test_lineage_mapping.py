@@ -8,7 +8,7 @@ import inspect
 import pyarrow as pa
 import pytest
 import stackhub
-from lineage_support import read_events
+from lineage_support import read_events, run_cli
 from stackhub import categories
 from stackhub.lineage import ops
 from stackhub.lineage.sqltables import tables_read, tables_written
@@ -149,7 +149,24 @@ def test_trained_on_declares_a_models_data_and_refuses_data_of_unknown_origin(st
     events = read_events(workdir / ".stackhub" / "events.jsonl")
     (logged,) = [e for e in events if e["job"]["name"] == "train.tracker.log_artifact" and e["eventType"] == "COMPLETE"]
     assert [d["name"] for d in logged["inputs"]] == ["warehouse.main.samples"]
-    assert [d["name"] for d in logged["outputs"]] == ["runs/run1/artifacts/m.bin"]
+    assert [d["name"] for d in logged["outputs"]] == [f"runs/{tracker_run.id}/artifacts/m.bin"]
+
+
+def test_a_model_registered_by_its_logged_file_path_keeps_its_lineage(stack_file, workdir):
+    with stackhub.open_stack(stack_file()) as stack, stack.pipeline("train") as run:
+        warehouse = stack["warehouse"]
+        warehouse.write("samples", pa.table({"x": [1.0, 2.0]}))
+        run.trained_on(warehouse.query("SELECT x FROM samples"))
+        tracker = stack["tracker"]
+        tracker.create_experiment("e")
+        tracker_run = tracker.start_run("e")
+        (workdir / "m.bin").write_bytes(b"model")
+        logged = tracker.log_artifact(tracker_run.id, workdir / "m.bin", "model")
+        assert logged == "model/m.bin"
+        version = tracker.register_model("m", tracker_run.id, logged)
+    graph = run_cli("lineage", "upstream", f"models/m/{version.version}", "--format", "json", cwd=workdir)
+    assert graph.returncode == 0, graph.stderr
+    assert "warehouse.main.samples" in graph.stdout
 
 
 def test_lineage_off_wraps_nothing(stack_file, workdir):

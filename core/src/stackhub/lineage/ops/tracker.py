@@ -54,12 +54,16 @@ def _set_tags(call: Call) -> Facts:
 
 def _log_artifact(call: Call) -> Facts:
     run_id = call.args["run_id"]
-    # Named after the folder the caller chose, so that register_model(name, run_id, artifact_path) finds it.
+    # Named after the folder the caller chose and after the logged path the call returns, so that
+    # register_model(name, run_id, artifact_path) finds it by either.
     path = call.args["artifact_path"] or PurePath(str(call.args["local_path"])).name
+    outputs = [_artifact(call, run_id, path)]
+    if call.done and isinstance(call.result, str) and call.result.strip("/") != path.strip("/"):
+        outputs.append(_artifact(call, run_id, call.result))
     return Facts(
         "MODEL",
         inputs=call.context.model_inputs(),
-        outputs=[_artifact(call, run_id, path)],
+        outputs=outputs,
         run_facets=[StackhubTrackerRunRunFacet(runId=run_id)],
     )
 
