@@ -10,15 +10,27 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import broken_feature_stores
+import broken_labeling
+import broken_monitors
+import broken_trackers
 import broken_warehouses
 import pytest
 from broken import Broken
 from stackhub_conformance._framework import ConformanceSuite, check_names
+from stackhub_conformance.feature_store import FeatureStoreSuite
+from stackhub_conformance.labeling import LabelingSuite
+from stackhub_conformance.monitor import MonitorSuite
+from stackhub_conformance.tracker import TrackerSuite
 from stackhub_conformance.warehouse import WarehouseSuite
 
 #: Category -> the module of its broken plugins (``broken``) and the suite they must fail.
 CATEGORIES: dict[str, tuple[ModuleType, type[ConformanceSuite]]] = {
     "warehouse": (broken_warehouses, WarehouseSuite),
+    "feature_store": (broken_feature_stores, FeatureStoreSuite),
+    "monitor": (broken_monitors, MonitorSuite),
+    "labeling": (broken_labeling, LabelingSuite),
+    "tracker": (broken_trackers, TrackerSuite),
 }
 ALL_BROKEN = [(category, b) for category, (module, _) in CATEGORIES.items() for b in module.BROKEN]
 
