@@ -47,6 +47,27 @@ def test_conformance_command_writes_a_certified_report(
     assert "CERTIFIED" in out
 
 
+def test_conformance_command_builds_required_components_from_a_stack_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("monitor.yaml").write_text("warehouse: wh\n")
+    stack = 'stack: s\nspec: "1"\ncomponents:\n  wh: {plugin: duckdb, config: {path: %s}}\n'
+    Path("stack.yaml").write_text(stack % "wh.duckdb")
+    Path("down.yaml").write_text(
+        'stack: s\nspec: "1"\ncomponents:\n  wh: {plugin: duckdb, config: {path: missing/x.duckdb, read_only: true}}\n'
+    )
+    args = ["conformance", "sqlmonitor", "--config", "monitor.yaml", "--stack", "stack.yaml", "--report", "r.json"]
+    assert main([*args, "--unreachable-stack", "down.yaml"]) == 0, capsys.readouterr().out
+    assert json.loads(Path("r.json").read_text())["certified"] is True
+
+    Path("monitor.yaml").write_text("warehouse: nowhere\n")
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "config field 'warehouse' ('nowhere'), but stack file 'stack.yaml' has no component of that name" in err
+    assert "Name one of its components in 'warehouse': wh" in err
+
+
 def test_conformance_command_exit_code_is_pytests(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     Path("duckdb.json").write_text('{"path": ":memory:"}')

@@ -34,6 +34,11 @@ def test_unknown_component_and_category(write_stack):
             stack["tracker"]
         with pytest.raises(NotFound, match="Stack 'built' has 0 tracker components; expected exactly one."):
             stack.by_category("tracker")
+        # The Mapping protocol still answers plainly for a missing name.
+        assert "tracker" not in stack
+        assert "wh" in stack
+        assert stack.get("tracker") is None
+        assert stack.get("wh") is stack["wh"]
 
 
 def test_invalid_stack_raises_one_config_error_listing_every_problem(write_stack):

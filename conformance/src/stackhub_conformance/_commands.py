@@ -28,6 +28,16 @@ def register_commands(subparsers: argparse._SubParsersAction) -> None:  # type: 
         help="A config whose tool cannot be reached, for the health check (without it the run is not certified).",
     )
     parser.add_argument(
+        "--stack",
+        metavar="FILE",
+        help="For a plugin that requires other components (e.g. a warehouse): the stack file that defines them.",
+    )
+    parser.add_argument(
+        "--unreachable-stack",
+        metavar="FILE",
+        help="Like --stack, with components that cannot be reached, for the health check of such a plugin.",
+    )
+    parser.add_argument(
         "--report",
         metavar="PATH",
         help="Where to write the report (default: .stackhub/conformance/PLUGIN-VERSION.json).",
@@ -60,6 +70,8 @@ def _conformance(args: argparse.Namespace) -> int:
         args.plugin,
         args.config,
         unreachable_config=args.unreachable_config,
+        stack=args.stack,
+        unreachable_stack=args.unreachable_stack,
         report=args.report,
         junitxml=args.junitxml,
         keyword=args.keyword,

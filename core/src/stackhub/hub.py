@@ -51,6 +51,13 @@ class Stack(Mapping[str, Component]):
                 fix=f"Its components are: {', '.join(sorted(self._components))}.",
             ) from None
 
+    # Mapping's own membership test and get() expect KeyError; a missing name here raises NotFound instead.
+    def __contains__(self, name: object) -> bool:
+        return name in self._components
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self._components.get(name, default)
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._components)
 
