@@ -29,7 +29,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
-    stackhub = shutil.which("stackhub") or sys.exit("stackhub is not installed in this environment")
+    # The script of this interpreter's environment; a `stackhub` found on PATH may be another one, or a shim.
+    stackhub = shutil.which("stackhub", path=str(Path(sys.executable).parent)) or sys.exit(
+        f"stackhub is not installed in the environment of {sys.executable}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         cwd = Path(tmp)
         subprocess.run([stackhub, "init"], cwd=cwd, check=True, stdout=subprocess.DEVNULL)
