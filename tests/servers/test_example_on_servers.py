@@ -86,3 +86,11 @@ def test_postgres_and_mlflow_server(
         assert tracker.get_run(on_servers["run_id"]).status == "FINISHED"
         assert "model/model.pkl" in tracker.list_artifacts(on_servers["run_id"])
         assert tracker.get_model_version("churn-gbm", on_servers["model_version"]).run_id == on_servers["run_id"]
+
+
+def test_spark_and_evidently(embedded: dict[str, Any], tmp_path: Path) -> None:
+    on_spark = run_example("stack-spark.yaml", tmp_path, {})
+    # Evidently picks each column's test by the spec's default_method, as sqlmonitor does: same verdicts and
+    # scores; the feature store and labeling queue computed inside Spark give the same training set.
+    assert_same_results(on_spark, embedded)
+    assert on_spark["labeling"]["annotations"] == embedded["labeling"]["annotations"]
