@@ -12,6 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 import stackhub
+from stackhub_labelstudio.testing import LabelStudioServer
 from stackhub_mlflow.testing import MlflowServer
 from stackhub_postgres.testing import PostgresServer
 
@@ -94,3 +95,26 @@ def test_spark_and_evidently(embedded: dict[str, Any], tmp_path: Path) -> None:
     # scores; the feature store and labeling queue computed inside Spark give the same training set.
     assert_same_results(on_spark, embedded)
     assert on_spark["labeling"]["annotations"] == embedded["labeling"]["annotations"]
+
+
+@pytest.fixture(scope="module")
+def labelstudio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabelStudioServer]:
+    server = LabelStudioServer(tmp_path_factory.mktemp("labelstudio"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_feast_and_label_studio(labelstudio: LabelStudioServer, embedded: dict[str, Any], tmp_path: Path) -> None:
+    env = {"LABEL_STUDIO_URL": labelstudio.url, "LABEL_STUDIO_TOKEN": labelstudio.token}
+    on_oss = run_example("stack-feast-labelstudio.yaml", tmp_path, env)
+    # Feast's training set is the warehouse-native one: the plugin bridges every semantic difference.
+    assert_same_results(on_oss, embedded)
+    assert on_oss["labeling"]["submitted"] == pipeline.REVIEW_ROWS
+    assert on_oss["labeling"]["annotations"] == embedded["labeling"]["annotations"]
+    # The tasks and their annotations are in Label Studio, where a person reviews them.
+    with stackhub.open_stack(EXAMPLE / "stack-feast-labelstudio.yaml", env=env, lineage=False) as stack:
+        status = stack["labels"].task_status(pipeline.PROJECT)
+        assert (status.total, status.annotated) == (pipeline.REVIEW_ROWS, pipeline.REVIEW_ROWS)
