@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +16,7 @@ import pyarrow as pa
 import pytest
 import stackhub
 from stackhub_labelstudio.testing import LabelStudioServer
-from stackhub_mlflow.testing import MlflowServer
+from stackhub_mlflow.testing import MlflowServer, free_port
 from stackhub_postgres.testing import PostgresServer
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "churn"
@@ -118,3 +121,37 @@ def test_feast_and_label_studio(labelstudio: LabelStudioServer, embedded: dict[s
     with stackhub.open_stack(EXAMPLE / "stack-feast-labelstudio.yaml", env=env, lineage=False) as stack:
         status = stack["labels"].task_status(pipeline.PROJECT)
         assert (status.total, status.annotated) == (pipeline.REVIEW_ROWS, pipeline.REVIEW_ROWS)
+
+
+def test_validate_reports_each_unreachable_server(tmp_path: Path) -> None:
+    closed = {
+        "PGHOST": "127.0.0.1",
+        "PGPORT": str(free_port()),
+        "MLFLOW_TRACKING_URI": f"http://127.0.0.1:{free_port()}",
+    }
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "stackhub.cli",
+            "validate",
+            str(EXAMPLE / "stack-servers.yaml"),
+            "--format",
+            "json",
+            "--timeout",
+            "60",
+        ],
+        cwd=tmp_path,
+        env={**os.environ, **closed},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 3, result.stdout + result.stderr  # a valid file whose servers are down
+    live = {f["component"]: f["message"] for f in json.loads(result.stdout)["findings"] if f["code"] == "SH601"}
+    assert sorted(live) == ["features", "labels", "monitor", "tracker", "warehouse"], live
+    assert f"PostgreSQL at 127.0.0.1:{closed['PGPORT']}" in live["warehouse"]
+    assert f"{closed['MLFLOW_TRACKING_URI']} did not answer" in live["tracker"]
+    for dependent in ("features", "labels", "monitor"):
+        assert "its dependency 'warehouse' is not available" in live[dependent]
