@@ -283,13 +283,9 @@ def describe(stack: stackhub.Stack) -> list[tuple[str, str, str]]:
 
 
 def lineage_store(stack: stackhub.Stack) -> str | None:
-    from stackhub.lineage.config import StoreTransport
+    from stackhub.lineage.config import LineageConfig
 
-    config = stack.definition.lineage
-    stores = (
-        [t.path for t in config.transports if isinstance(t, StoreTransport)] if config else [".stackhub/lineage.db"]
-    )
-    return stores[0] if stores else None
+    return (stack.definition.lineage or LineageConfig()).store_path
 
 
 def model_lineage(db: str, model: str) -> str:

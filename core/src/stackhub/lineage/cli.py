@@ -30,7 +30,7 @@ def _lineage_config(stack: str) -> tuple[str, Any]:
 def _store_path(args: argparse.Namespace) -> str:
     """``--db``; else the store of ``--stack`` (or of ./stack.yaml when there is one); else the default."""
     from ..errors import ConfigError
-    from .config import DEFAULT_STORE, StoreTransport
+    from .config import DEFAULT_STORE
 
     if args.db:
         return str(args.db)
@@ -38,13 +38,13 @@ def _store_path(args: argparse.Namespace) -> str:
     if stack is None:
         return DEFAULT_STORE
     name, config = _lineage_config(stack)
-    stores = [t.path for t in config.transports if isinstance(t, StoreTransport)]
-    if not stores:
+    path: str | None = config.store_path
+    if path is None:
         raise ConfigError(
             f"Stack {name!r} ({stack}) does not send lineage to the embedded store.",
             fix="Add '{type: store}' to its lineage transports, or name a store with --db PATH.",
         )
-    return stores[0]
+    return path
 
 
 def cmd_graph(args: argparse.Namespace) -> int:

@@ -108,3 +108,8 @@ class LineageConfig(BaseModel):
     @property
     def transports(self) -> list[StoreTransport | FileTransport | ConsoleTransport | HttpTransport]:
         return list(self.transport)
+
+    @property
+    def store_path(self) -> str | None:
+        """The embedded store's file, where lineage queries look; None when no transport is the store."""
+        return next((t.path for t in self.transports if isinstance(t, StoreTransport)), None)
