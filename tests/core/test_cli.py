@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 from stackhub.cli import STARTER_STACK, main
@@ -34,6 +36,16 @@ def test_plugins_none_installed(capsys, monkeypatch):
     assert (
         capsys.readouterr().out == "No stackhub plugins are installed. Install one, e.g.: pip install stackhub-duckdb\n"
     )
+
+
+def test_reader_gone_is_not_a_traceback():
+    """`stackhub plugins | head -1`: the pipe closes before the output is written."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "stackhub.cli", "plugins"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    process.stdout.close()  # type: ignore[union-attr]
+    stderr = process.stderr.read()  # type: ignore[union-attr]
+    assert (process.wait(timeout=60), stderr) == (141, "")
 
 
 def test_validate_good_stack(capsys, write_stack):
