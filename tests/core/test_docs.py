@@ -41,9 +41,3 @@ def test_starter_stack_is_valid_yaml_with_the_duckdb_warehouse():
 
     assert yaml.safe_load(STARTER_STACK)["components"]["warehouse"]["plugin"] == "duckdb"
 
-
-def test_ci_runs_exactly_the_readme_test_command():
-    readme = (ROOT / "README.md").read_text()
-    (command,) = re.findall(r"Set up and run every test.*?\n```bash\n(.*?)\n```", readme, re.S)
-    ci_lines = (ROOT / ".ci" / "run").read_text().splitlines()
-    assert ci_lines[-1] == command

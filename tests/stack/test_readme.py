@@ -36,7 +36,7 @@ def test_main_job_command_in_a_fresh_environment(tmp_path):
     env = {**os.environ, "PATH": f"{env_dir / 'bin'}{os.pathsep}{os.environ['PATH']}", "VIRTUAL_ENV": str(env_dir)}
     env.pop("PYTHONPATH", None)
     result = subprocess.run(
-        ["bash", "-c", main_job], cwd=checkout, env=env, capture_output=True, text=True, timeout=600, check=False
+        ["bash", "-c", main_job], cwd=checkout, env=env, capture_output=True, text=True, timeout=540, check=False
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "Stack 'churn' (examples/churn/stack.yaml): valid" in result.stdout
