@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import abc
+import gc
 import inspect
+import weakref
 
 import pyarrow as pa
 import pytest
@@ -75,6 +77,19 @@ def test_sql_that_writes_a_table_names_it_as_output(stack_file, workdir):
     (complete,) = [e for e in events if e["job"]["name"] == "warehouse.query" and e["eventType"] == "COMPLETE"]
     assert [d["name"] for d in complete["inputs"]] == ["w.main.s"]
     assert [d["name"] for d in complete["outputs"]] == ["w.main.t"]
+
+
+def test_lineage_keeps_no_result_alive(stack_file):
+    """What an operation returned is the caller's: once the caller drops it, lineage must not hold it (a query
+    result is remembered, weakly, so that writing it later names the tables it came from)."""
+    with stackhub.open_stack(stack_file(WAREHOUSE_ONLY)) as stack:
+        stack["warehouse"].write("s", pa.table({"a": [1, 2]}))
+        result = stack["warehouse"].query("SELECT a FROM s")
+        stack["warehouse"].write("copy", result)  # the remembered sources are used, then the result dropped
+        alive = weakref.ref(result)
+        del result
+        gc.collect()
+        assert alive() is None
 
 
 def test_a_failing_mapping_becomes_an_extraction_error_and_the_operation_still_works(stack_file, workdir, monkeypatch):

@@ -213,7 +213,10 @@ class Call:
         return DatasetFacts.of(self.context.table_dataset(warehouse, table), **facts)
 
     def sql_tables(self, sql: str, dialect: str | None, warehouse: Warehouse) -> SqlTables:
-        return SqlTables(sql, dialect, warehouse, lambda table: self.context.table_dataset(warehouse, table))
+        # Not a closure over this call: the sources outlive it (remembered with the result they describe), and
+        # through ``self.result`` they would keep that result alive for as long as the session lasts.
+        context = self.context
+        return SqlTables(sql, dialect, warehouse, lambda table: context.table_dataset(warehouse, table))
 
     def warehouse(self) -> Warehouse | None:
         """The warehouse this component depends on (the feature store's), if any."""
