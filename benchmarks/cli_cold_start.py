@@ -2,6 +2,8 @@
 and `stackhub validate --offline` on the embedded stack; with `--zenml`, also the stack CLI users know,
 `zenml --help` and `zenml stack describe`, from a virtual environment of its own that this script creates and
 installs ZenML into on first use (cached under ~/.cache/stackhub-benchmarks/). Prints medians and ratios.
+Run it with the interpreter of an environment that has every plugin installed (``benchmarks/run.py`` uses tox's
+``servers`` environment): discovery reads every installed plugin's entry point.
 
     python benchmarks/cli_cold_start.py [--runs 20] [--zenml]
 """
@@ -18,6 +20,8 @@ import tempfile
 import time
 import venv
 from pathlib import Path
+
+from _harness import Report, add_report_argument, ratio
 
 ZENML_ENV = Path.home() / ".cache" / "stackhub-benchmarks" / "zenml"
 ZENML_RUNS = 5  # each run takes seconds
@@ -47,7 +51,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--zenml", action="store_true", help="Also time ZenML's CLI (installs it on first use).")
+    add_report_argument(parser)
     args = parser.parse_args()
+    if args.smoke:
+        args.runs = 2
     # The script of this interpreter's environment; a `stackhub` found on PATH may be another one, or a shim.
     stackhub = shutil.which("stackhub", path=str(Path(sys.executable).parent)) or sys.exit(
         f"stackhub is not installed in the environment of {sys.executable}"
@@ -75,13 +82,25 @@ def main() -> None:
             }.items():
                 results[name] = median_seconds(argv, ZENML_RUNS, cwd, env)
     floor = results["python -c pass"]
-    print("| command | median | x python -c pass |")
-    print("|---|---|---|")
-    for name, seconds in results.items():
-        print(f"| `{name}` | {seconds * 1000:.0f} ms | {seconds / floor:.1f} |")
+    plugins = subprocess.run([stackhub, "plugins"], capture_output=True, text=True, check=True).stdout
+    report = Report("CLI cold start", "python benchmarks/cli_cold_start.py --zenml")
+    report.note(
+        f"Median of {args.runs} runs ({ZENML_RUNS} for ZenML) of each command in a new process, "
+        f"{len(plugins.strip().splitlines()) - 1} plugins installed; ZenML (`zenml[local]`) in its own virtual "
+        "environment, its local stack initialised once."
+    )
+    report.table(
+        ("command", "median", "x `python -c pass`"),
+        [(f"`{name}`", f"{seconds * 1000:.0f} ms", ratio(seconds, floor)) for name, seconds in results.items()],
+    )
     if args.zenml:
-        for ours, theirs in (("stackhub --help", "zenml --help"), ("stackhub plugins", "zenml stack describe")):
-            print(f"`{ours}` is {results[theirs] / results[ours]:.0f}x faster than `{theirs}`")
+        report.note(
+            "; ".join(
+                f"`{ours}` is {ratio(results[theirs], results[ours])} faster than `{theirs}`"
+                for ours, theirs in (("stackhub --help", "zenml --help"), ("stackhub plugins", "zenml stack describe"))
+            )
+        )
+    report.finish(args.report, smoke=args.smoke)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import tempfile
 import time
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import stackhub
+from _harness import Report, add_report_argument
 from stackhub.lineage.store import LineageStore
 
 STACK = """\
@@ -44,7 +46,7 @@ def timed_calls(warehouse: stackhub.Warehouse, calls: int) -> list[float]:
     return times
 
 
-def overhead(folder: Path, calls: int, rounds: int) -> None:
+def overhead(folder: Path, calls: int, rounds: int, report: Report) -> None:
     stack_file = folder / "stack.yaml"
     stack_file.write_text(STACK)
     with stackhub.open_stack(stack_file, lineage=False) as stack:
@@ -68,17 +70,22 @@ def overhead(folder: Path, calls: int, rounds: int) -> None:
     events = store.count_events()
     store.close()
     off_median, on_median = statistics.median(off), statistics.median(on)
-    print(f"cheap DuckDB query ({len(off)} calls each, {rounds} interleaved rounds)")
-    print(f"  median without lineage   {off_median * 1e3:8.3f} ms")
-    print(f"  median with lineage      {on_median * 1e3:8.3f} ms")
-    print(f"  median overhead          {(on_median - off_median) * 1e3:8.3f} ms   (ratio {on_median / off_median:.2f})")
-    print(
-        f"  p90 with / without       {statistics.quantiles(on, n=10)[-1] * 1e3:8.3f} / {statistics.quantiles(off, n=10)[-1] * 1e3:.3f} ms"
+    report.note(
+        f"A cheap DuckDB query through an opened stack, {len(on):,} calls with lineage (the embedded store) and "
+        f"{len(off):,} without, in {rounds} interleaved rounds; closing the stacks delivered the backlog in "
+        f"{close_seconds:.2f} s ({events:,} events in the store)."
     )
-    print(f"  closing the stacks (deliver the backlog): {close_seconds:.2f} s; {events} events in the store")
+    report.table(
+        ("", "median", "p90"),
+        [
+            ("without lineage", f"{off_median * 1e3:.3f} ms", f"{statistics.quantiles(off, n=10)[-1] * 1e3:.3f} ms"),
+            ("with lineage", f"{on_median * 1e3:.3f} ms", f"{statistics.quantiles(on, n=10)[-1] * 1e3:.3f} ms"),
+            ("overhead per operation", f"{(on_median - off_median) * 1e3:.3f} ms", ""),
+        ],
+    )
 
 
-def ingest_rate(folder: Path, count: int, batch: int) -> None:
+def ingest_rate(folder: Path, count: int, batch: int, report: Report) -> None:
     template = {
         "eventType": "COMPLETE",
         "producer": "https://example.com/producer",
@@ -103,7 +110,10 @@ def ingest_rate(folder: Path, count: int, batch: int) -> None:
     seconds = time.perf_counter() - start
     assert store.count_events() == count
     store.close()
-    print(f"store ingest: {count} events in batches of {batch}: {seconds:.2f} s = {count / seconds:,.0f} events/s")
+    report.note(
+        f"The embedded store ingests {count / seconds:,.0f} events/s ({count:,} events in batches of {batch:,}: "
+        f"{seconds:.2f} s)."
+    )
 
 
 def main() -> None:
@@ -112,13 +122,16 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--events", type=int, default=50_000)
     parser.add_argument("--batch", type=int, default=1000)
+    add_report_argument(parser)
     args = parser.parse_args()
+    if args.smoke:
+        args.calls, args.events = 300, 2_000
+    report = Report("Lineage overhead", "python benchmarks/lineage_overhead.py")
     with tempfile.TemporaryDirectory() as tmp:
-        import os
-
-        os.chdir(tmp)
-        overhead(Path(tmp), args.calls, args.rounds)
-        ingest_rate(Path(tmp), args.events, args.batch)
+        os.chdir(tmp)  # the stack file's relative paths land in the temporary folder
+        overhead(Path(tmp), args.calls, args.rounds, report)
+        ingest_rate(Path(tmp), args.events, args.batch, report)
+    report.finish(args.report, smoke=args.smoke)
 
 
 if __name__ == "__main__":
