@@ -40,4 +40,3 @@ def test_starter_stack_is_valid_yaml_with_the_duckdb_warehouse():
     from stackhub.cli import STARTER_STACK
 
     assert yaml.safe_load(STARTER_STACK)["components"]["warehouse"]["plugin"] == "duckdb"
-

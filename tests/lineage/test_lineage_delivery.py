@@ -4,7 +4,6 @@ and every event arrives exactly once, from this process or the next one."""
 from __future__ import annotations
 
 import json
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from typing import Any
 
 import stackhub
 from lineage_support import run_cli
+from stackhub.testing import free_port
 
 
 class Receiver:
@@ -55,12 +55,6 @@ class Receiver:
 
     def keys(self) -> Counter[tuple[str, str]]:
         return Counter((e["run"]["runId"], e["eventType"]) for e in self.events)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def http_stack(stack_file, port: int, flush_timeout: float) -> Any:  # type: ignore[no-untyped-def]

@@ -23,14 +23,13 @@ import os
 import re
 import shutil
 import signal
-import socket
 import sqlite3
-import subprocess
 import sys
-import time
 import urllib.request
 from importlib.metadata import version
 from pathlib import Path
+
+from stackhub.testing import ServerProcess, free_port
 
 __all__ = ["LabelStudioServer", "free_port"]
 
@@ -41,15 +40,11 @@ _STARTED = re.compile(rb"Starting development server at http://127\.0\.0\.1:(\d+
 _INHERITED = ("USERNAME", "PASSWORD", "PORT", "HOST", "USER_TOKEN", "DEBUG", "SECRET_KEY")
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class LabelStudioServer:
+class LabelStudioServer(ServerProcess):
     """``label-studio start`` with a user ``username``/``password`` whose legacy token is ``token``."""
+
+    name = "label-studio"
+    stop_signal = signal.SIGINT  # runserver's "Quit the server with CONTROL-C"
 
     username = "stackhub@stackhub.invalid"
     password = "stackhub-test-password"  # a throwaway server on 127.0.0.1
@@ -57,13 +52,11 @@ class LabelStudioServer:
     secret_key = "stackhub-test-secret-key-not-for-production"
 
     def __init__(self, root: Path, *, snapshots: Path | None = None) -> None:
+        super().__init__(root / "server.log")
         self.root = root
         self.data = root / "data"
-        self.log = root / "server.log"
         self.snapshots = snapshots
         self.port = free_port()
-        self.process: subprocess.Popen[bytes] | None = None
-        self.start_seconds: list[float] = []
         #: Whether the last start ran the migrations on a fresh database.
         self.cold = True
         self._probe = "no probe yet"
@@ -125,37 +118,23 @@ class LabelStudioServer:
             "--port",
             str(self.port),
         ]
-        started = time.monotonic()
         offset = self.log.stat().st_size if self.log.exists() else 0
-        with self.log.open("ab") as log:
-            # Its own process group, so that stop() ends everything it started.
-            self.process = subprocess.Popen(
-                command,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                env=self._environment(),
-                cwd=self.root,
-                start_new_session=True,
-            )
-        while time.monotonic() - started < SERVER_START_TIMEOUT:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"label-studio exited with {self.process.returncode}:\n{self._log_tail()}")
-            # Label Studio silently moves to the next port when ours was taken meanwhile: read where it went.
-            found = _STARTED.search(self.log.read_bytes()[offset:])
-            if found:
-                self.port = int(found.group(1))
-                if self.healthy():
-                    self.start_seconds.append(time.monotonic() - started)
-                    if snapshot is not None and not snapshot.exists():
-                        self._keep(snapshot)
-                    return
-            time.sleep(0.25)
-        self.stop()
-        raise RuntimeError(
-            f"label-studio did not answer /health within {SERVER_START_TIMEOUT} s (last {self._probe}):\n"
-            f"{self._log_tail()}"
+        self.spawn(command, env=self._environment(), cwd=self.root)
+        self.wait_until(
+            lambda: self._started_since(offset) and self.healthy(),
+            waiting_for=lambda: f"answer /health (last {self._probe})",
+            timeout=SERVER_START_TIMEOUT,
         )
+        if snapshot is not None and not snapshot.exists():
+            self._keep(snapshot)
+
+    def _started_since(self, offset: int) -> bool:
+        """Whether the log past ``offset`` says the server started; Label Studio silently moves to the next port
+        when ours was taken meanwhile, so ``port`` becomes the one it says."""
+        found = _STARTED.search(self.log.read_bytes()[offset:])
+        if found:
+            self.port = int(found.group(1))
+        return found is not None
 
     def _keep(self, snapshot: Path) -> None:
         """Copy the database (migrated, with the user and its token, nothing else yet) with SQLite's online
@@ -182,9 +161,6 @@ class LabelStudioServer:
         except ValueError:
             return False
 
-    def running(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
     def api(self, method: str, path: str, body: object = None, *, token: str | None = None) -> object:
         """One call of the REST API with the legacy token (or ``token`` as a Bearer token)."""
         request = urllib.request.Request(
@@ -205,20 +181,3 @@ class LabelStudioServer:
         answer = self.api("POST", "api/token/", {})
         assert isinstance(answer, dict)
         return str(answer["token"])
-
-    def stop(self) -> None:
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)  # runserver's "Quit the server with CONTROL-C"
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process = None
-
-    def _log_tail(self) -> str:
-        return "\n".join(self.log.read_text(errors="replace").splitlines()[-40:])

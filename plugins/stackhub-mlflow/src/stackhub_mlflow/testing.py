@@ -5,15 +5,12 @@ Needs the server (``pip install 'stackhub-mlflow[server]'``); the plugin itself 
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
-import socket
-import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
+
+from stackhub.testing import ServerProcess, free_port
 
 __all__ = ["MlflowServer", "free_port"]
 
@@ -21,24 +18,17 @@ __all__ = ["MlflowServer", "free_port"]
 SERVER_START_TIMEOUT = 120.0
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class MlflowServer:
+class MlflowServer(ServerProcess):
     """``mlflow server`` with the lean settings for 2 cores: one worker, no job runner. Its backend store
     (SQLite) and artifacts live under ``root``, so a restart keeps everything logged."""
 
+    name = "mlflow server"
+
     def __init__(self, root: Path) -> None:
+        super().__init__(root / "server.log")
         self.root = root
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log = root / "server.log"
-        self.process: subprocess.Popen[bytes] | None = None
-        self.start_seconds: list[float] = []
 
     def start(self) -> None:
         command = [
@@ -57,22 +47,9 @@ class MlflowServer:
             "--workers",
             "1",
         ]
-        env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
-        started = time.monotonic()
-        with self.log.open("ab") as log:
-            # Its own process group, so that stop() can end the worker it forks even if the parent dies first.
-            self.process = subprocess.Popen(
-                command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
-            )
-        while time.monotonic() - started < SERVER_START_TIMEOUT:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"mlflow server exited with {self.process.returncode}:\n{self._log_tail()}")
-            if self.healthy():
-                self.start_seconds.append(time.monotonic() - started)
-                return
-            time.sleep(0.25)
-        self.stop()
-        raise RuntimeError(f"mlflow server did not answer /health within {SERVER_START_TIMEOUT} s:\n{self._log_tail()}")
+        # The uvicorn worker it forks is in the server's process group, which stop() ends as a whole.
+        self.spawn(command, env={**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"})
+        self.wait_until(self.healthy, waiting_for="answer /health", timeout=SERVER_START_TIMEOUT)
 
     def healthy(self) -> bool:
         try:
@@ -80,24 +57,3 @@ class MlflowServer:
                 return bool(response.read().decode().strip() == "OK")
         except OSError:
             return False
-
-    def running(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def stop(self) -> None:
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        # The uvicorn worker is a child in the same group; make sure it let go of the port too.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process = None
-
-    def _log_tail(self) -> str:
-        return "\n".join(self.log.read_text(errors="replace").splitlines()[-30:])

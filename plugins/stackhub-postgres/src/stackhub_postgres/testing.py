@@ -18,12 +18,13 @@ import contextlib
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from stackhub.testing import free_port
 
 __all__ = ["INSTALL_HINT", "PostgresServer", "ServerMissing", "find_bin_dir", "free_port"]
 
@@ -37,13 +38,6 @@ START_TIMEOUT = 60
 
 class ServerMissing(RuntimeError):
     """The PostgreSQL server binaries are not installed."""
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def find_bin_dir() -> Path:

@@ -3,15 +3,14 @@ and a throwaway Spark Connect server on 127.0.0.1. The plugin itself never impor
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
-import time
 from pathlib import Path
+
+from stackhub.testing import ServerProcess, free_port
 
 __all__ = [
     "JAVA_INSTALL",
@@ -42,13 +41,6 @@ LEAN_CONF: dict[str, str] = {
 SERVER_START_TIMEOUT = 180.0
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def java_problem() -> str | None:
     """Why Spark cannot start here (no Java, or one older than 17), or None when it can."""
     java_home = os.environ.get("JAVA_HOME")
@@ -74,22 +66,25 @@ def _spark_home() -> Path:
     return Path(pyspark.__file__).parent
 
 
-class SparkConnectServer:
+class SparkConnectServer(ServerProcess):
     """A Spark Connect server (``org.apache.spark.sql.connect.service.SparkConnectServer``, bundled with pyspark)
     on 127.0.0.1, started with ``spark-submit`` as ``sbin/start-connect-server.sh`` does, its warehouse under
     ``root``."""
 
+    name = "The Spark Connect server"
+    # spark-submit's scripts run helper processes before they exec the JVM, so the signal goes to the whole group;
+    # the JVM's shutdown hooks get more time than a Python server.
+    signal_group = True
+    stop_timeout = 30.0
+
     def __init__(self, root: Path, *, conf: dict[str, str] | None = None, niceness: int = 0) -> None:
         """``niceness`` above 0 runs the server at a lower CPU priority, e.g. while it starts next to other tests."""
+        super().__init__(root / "connect-server.log")
         self.root = root
         self.niceness = niceness
         self.port = free_port()
         self.url = f"sc://127.0.0.1:{self.port}"
-        self.log = root / "connect-server.log"
         self.conf = {**LEAN_CONF, **(conf or {})}
-        self.process: subprocess.Popen[bytes] | None = None
-        self.start_seconds: list[float] = []
-        self._launched_at = 0.0
 
     def start(self) -> None:
         """Start the server and wait until it listens."""
@@ -120,37 +115,11 @@ class SparkConnectServer:
             command = ["nice", "-n", str(self.niceness), *command]
         env = {**os.environ, "SPARK_HOME": str(home), "SPARK_NO_DAEMONIZE": "1"}
         env.pop("SPARK_REMOTE", None)
-        self._launched_at = time.monotonic()
-        with self.log.open("ab") as log:
-            # Its own process group, so that stop() ends the JVM that spark-submit execs.
-            self.process = subprocess.Popen(
-                command,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=env,
-                cwd=self.root,
-                start_new_session=True,
-            )
+        self.spawn(command, env=env, cwd=self.root)
 
     def wait(self) -> None:
         """Wait until the launched server listens; ``RuntimeError`` with its log if it exits or takes too long."""
-        if self.process is None:
-            raise RuntimeError("The Spark Connect server was not launched.")
-        started = self._launched_at
-        while time.monotonic() - started < SERVER_START_TIMEOUT:
-            if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"The Spark Connect server exited with {self.process.returncode}:\n{self._log_tail()}"
-                )
-            if self.listening():
-                self.start_seconds.append(time.monotonic() - started)
-                return
-            time.sleep(0.25)
-        self.stop()
-        raise RuntimeError(
-            f"The Spark Connect server did not listen on port {self.port} within {SERVER_START_TIMEOUT} s:\n"
-            f"{self._log_tail()}"
-        )
+        self.wait_until(self.listening, waiting_for=f"listen on port {self.port}", timeout=SERVER_START_TIMEOUT)
 
     def listening(self) -> bool:
         try:
@@ -158,24 +127,3 @@ class SparkConnectServer:
                 return True
         except OSError:
             return False
-
-    def running(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def stop(self) -> None:
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process = None
-
-    def _log_tail(self) -> str:
-        return "\n".join(self.log.read_text(errors="replace").splitlines()[-40:])
