@@ -37,7 +37,7 @@ def test_health_of_a_server_that_is_down_is_unavailable_at_once(closed_port: int
     started = time.monotonic()
     with _component(closed_port, retries=5) as component, pytest.raises(Unavailable, match="cannot be reached"):
         component.health()
-    assert time.monotonic() - started < 2  # refused, and health() does not retry
+    assert time.monotonic() - started < 8  # refused, and health() does not retry (5 retries: over 15 s)
 
 
 def test_operations_on_a_server_that_is_down_fail_within_the_retry_budget(closed_port: int) -> None:

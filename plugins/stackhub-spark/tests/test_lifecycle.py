@@ -19,10 +19,10 @@ def test_spark_is_started_and_stopped_by_the_component_that_started_it(lifecycle
 
 
 def test_an_unreachable_master_is_unavailable_before_any_jvm_starts(lifecycle: LifecycleRuns) -> None:
-    kind, message, seconds = lifecycle.results["write"]["unreachable"]
+    kind, message = lifecycle.results["write"]["unreachable"]
     assert kind == "Unavailable"
+    # Refused by stackhub's own connection check, before Spark and its retries (3 x 20 s) ever start.
     assert message == f"The Spark master at 127.0.0.1:{lifecycle.closed_port} cannot be reached: Connection refused."
-    assert seconds < 10, "an unreachable master must fail fast, not after Spark's own retries (3 x 20 s)"
     assert lifecycle.results["write"]["jvm_after_unreachable"] is False
 
 
