@@ -1,4 +1,5 @@
-"""Input checks, and the conversions between Arrow and Label Studio's JSON, in Arrow compute.
+"""The conversions between Arrow and Label Studio's JSON, in Arrow compute (the input checks every labeling
+plugin shares come from ``stackhub.categories.labeling_input``).
 
 Label Studio speaks JSON, so rows do become Python objects on the way: ``to_pylist()`` going out and
 ``pa.array(json, type=...)`` coming in, both in C++. Everything in between (checks, key lookups, exploding
@@ -7,15 +8,28 @@ tasks into annotations, picking labels out of results) is Arrow compute on whole
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from stackhub import InvalidInput, NotFound
+from stackhub import NotFound
+from stackhub.categories import labeling_input
 from stackhub.categories.labeling import EXPORT_COLUMNS, LabelSchema
+from stackhub.categories.labeling_input import (
+    SHOWN,
+    UTC_MICROS,
+    check_columns,
+    check_table,
+    keys,
+    label_type,
+    labels,
+    optional_text,
+    repeated,
+)
 
 __all__ = [
     "KEY_FIELD",
+    "SHOWN",
     "UTC_MICROS",
     "annotations_table",
     "check_columns",
@@ -37,9 +51,6 @@ __all__ = [
 
 #: The task data field that holds a task's key: what makes submit_tasks() idempotent.
 KEY_FIELD = "stackhub_key"
-UTC_MICROS = pa.timestamp("us", tz="UTC")
-#: How many offending values a message quotes.
-SHOWN = 5
 
 _LISTING = pa.struct([("id", pa.int64()), ("data", pa.struct([(KEY_FIELD, pa.string())]))])
 _CHOICES = pa.list_(pa.string())
@@ -65,117 +76,9 @@ def positions(n: int) -> pa.Array:
     return pc.subtract(pc.cumulative_sum(ones), 1)
 
 
-def label_type(schema: LabelSchema) -> pa.DataType:
-    return _CHOICES if schema.choice == "multiple" else pa.string()
-
-
-def _is_text(t: pa.DataType) -> bool:
-    if pa.types.is_dictionary(t):
-        return _is_text(t.value_type)
-    return bool(pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t))
-
-
-def _is_list(t: pa.DataType) -> bool:
-    return bool(
-        pa.types.is_list(t)
-        or pa.types.is_large_list(t)
-        or pa.types.is_fixed_size_list(t)
-        or pa.types.is_list_view(t)
-        or pa.types.is_large_list_view(t)
-    )
-
-
-def check_table(data: object, *, what: str) -> pa.Table:
-    if not isinstance(data, pa.Table):
-        raise InvalidInput(
-            f"The {what} must be a pyarrow.Table, not {type(data).__name__}.",
-            fix="Build one with pyarrow.table({...}), or read a stream with RecordBatchReader.read_all().",
-        )
-    names = data.column_names
-    if len(set(names)) != len(names):
-        repeated_names = sorted({n for n in names if names.count(n) > 1})
-        raise InvalidInput(f"The {what} repeat column name(s) {repeated_names}.", fix="Give every column its own name.")
-    return data
-
-
-def check_columns(data: pa.Table, *, required: Sequence[str], optional: Sequence[str], what: str) -> None:
-    """Exactly the named columns: a misspelt optional column (``annotater``) is an error, not dropped."""
-    missing = [c for c in required if c not in data.column_names]
-    unknown = [c for c in data.column_names if c not in (*required, *optional)]
-    if missing or unknown:
-        problems = [f"lack column(s) {missing}"] if missing else []
-        problems += [f"have unknown column(s) {unknown}"] if unknown else []
-        allowed = list(required) + [f"{c} (optional)" for c in optional]
-        raise InvalidInput(f"The {what} {' and '.join(problems)}.", fix=f"Give exactly the columns {allowed}.")
-
-
-def keys(column: pa.ChunkedArray, *, what: str) -> pa.ChunkedArray:
-    """Keys as strings, the one type they are stored and compared as; integer ids are welcome."""
-    if not (_is_text(column.type) or pa.types.is_integer(column.type)):
-        raise InvalidInput(
-            f"The {what} must be strings or integers, not {column.type}.",
-            fix="Cast the key column to string, or choose another column as key.",
-        )
-    result = column.cast(pa.string())
-    if result.null_count:
-        raise InvalidInput(f"{result.null_count} {what}(s) are null.", fix="Give every row a key, or drop those rows.")
-    return result
-
-
-def repeated(values: pa.ChunkedArray) -> list[str]:
-    """Up to ``SHOWN`` values that occur more than once; empty when all are distinct."""
-    if pc.count_distinct(values).as_py() == len(values):
-        return []
-    counts = pc.value_counts(values)
-    many: list[str] = counts.filter(pc.greater(counts.field("counts"), 1)).field("values")[:SHOWN].to_pylist()
-    return many
-
-
-def labels(column: pa.ChunkedArray, schema: LabelSchema, *, project: str, what: str) -> pa.ChunkedArray:
-    """Labels typed for the project's choice mode, each one of the schema's labels."""
-    t = column.type
-    if schema.choice == "multiple" and not (_is_list(t) and _is_text(t.value_type)):
-        raise InvalidInput(
-            f"Project {project!r} is multiple choice, so each {what} label must be a list of strings, not {t}.",
-            fix="Give a list per row, e.g. ['spam'] (an empty list means that no label applies).",
-        )
-    if schema.choice == "single" and not _is_text(t):
-        raise InvalidInput(
-            f"Project {project!r} is single choice, so each {what} label must be one string, not {t}.",
-            fix="Give one string per row, or create the project with choice='multiple'.",
-        )
-    result = column.cast(label_type(schema))
-    values = pc.list_flatten(result) if schema.choice == "multiple" else result
-    nulls = result.null_count + (values.null_count if values is not result else 0)
-    if nulls:
-        raise InvalidInput(
-            f"{nulls} {what} label(s) for project {project!r} are null.",
-            fix="Give a label in every row, or drop the rows without one.",
-        )
-    unknown = pc.unique(values.filter(pc.invert(pc.is_in(values, value_set=pa.array(schema.labels, pa.string())))))
-    if len(unknown):
-        raise InvalidInput(
-            f"{what.capitalize()} label(s) {unknown[:SHOWN].to_pylist()} are not in the schema of project {project!r},"
-            f" whose labels are {list(schema.labels)}.",
-            fix="Use only the schema's labels, or create a project whose schema has these labels.",
-        )
-    return result
-
-
-def optional_text(data: pa.Table, column: str) -> pa.ChunkedArray:
-    """A string column that may be absent (then all null) and may hold nulls."""
-    if column not in data.column_names:
-        return pa.chunked_array([pa.nulls(data.num_rows, pa.string())])
-    if not _is_text(data[column].type):
-        raise InvalidInput(f"Column {column!r} must hold strings, not {data[column].type}.", fix="Cast it to string.")
-    return data[column].cast(pa.string())
-
-
 def scores(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    t = column.type
-    if not (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)):
-        raise InvalidInput(f"Prediction scores must be numbers, not {t}.", fix="Give a float per row, e.g. 0.87.")
-    return _finite_or_null(column.cast(pa.float64()))
+    """Prediction scores as float64, NaN and infinities as null (see ``_finite_or_null``)."""
+    return _finite_or_null(labeling_input.scores(column))
 
 
 def _finite_or_null(column: pa.ChunkedArray) -> pa.ChunkedArray:
