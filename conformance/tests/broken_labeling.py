@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 import pytest
 from broken import registry
 from stackhub import AlreadyExists, Component, InvalidInput, NotFound
+from stackhub.categories import labeling_input
 from stackhub.categories.labeling import LabelSchema, Project, SubmitResult, TaskStatus
 from stackhub_conformance.labeling import LabelingSuite
 from stackhub_duckdb import plugin as duckdb_plugin
@@ -402,8 +403,14 @@ class AcceptsAnyLabel(SQLLabeling):
         keys = annotations["key"].cast(pa.string())
         self._require_tasks(keys, stored, what="annotation")
         n = annotations.num_rows
-        labels = annotations["label"].cast(_arrow.label_type(stored.label_schema))
-        columns = [keys, _arrow.row_ids(n), labels, _arrow.optional_text(annotations, "annotator"), _arrow.now(n)]
+        labels = annotations["label"].cast(labeling_input.label_type(stored.label_schema))
+        columns = [
+            keys,
+            _arrow.row_ids(n),
+            labels,
+            labeling_input.optional_text(annotations, "annotator"),
+            _arrow.now(n),
+        ]
         rows = pa.table(columns, schema=_annotations_schema(stored.label_schema))
         self.warehouse.write(self._table(stored.id, "annotations"), rows, mode="append")
         return n

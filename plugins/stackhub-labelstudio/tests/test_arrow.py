@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 from stackhub import NotFound
+from stackhub.categories import labeling_input
 from stackhub.categories.labeling import EXPORT_COLUMNS, LabelSchema
 from stackhub_labelstudio import _arrow
 
@@ -71,7 +72,7 @@ def test_an_empty_export_has_the_export_columns(schema: LabelSchema) -> None:
     for exported in ([], [_task(1, "k", [_annotation(1, [], cancelled=True)])]):
         table = _arrow.annotations_table(exported, schema=schema, control="label", users={})
         assert (table.num_rows, table.column_names) == (0, list(EXPORT_COLUMNS))
-        assert table.schema.field("label").type == _arrow.label_type(schema)
+        assert table.schema.field("label").type == labeling_input.label_type(schema)
 
 
 def test_a_listing_maps_keys_to_task_ids() -> None:

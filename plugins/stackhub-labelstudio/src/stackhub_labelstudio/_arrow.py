@@ -15,34 +15,15 @@ import pyarrow.compute as pc
 from stackhub import NotFound
 from stackhub.categories import labeling_input
 from stackhub.categories.labeling import EXPORT_COLUMNS, LabelSchema
-from stackhub.categories.labeling_input import (
-    SHOWN,
-    UTC_MICROS,
-    check_columns,
-    check_table,
-    keys,
-    label_type,
-    labels,
-    optional_text,
-    repeated,
-)
+from stackhub.categories.labeling_input import SHOWN, UTC_MICROS, label_type
 
 __all__ = [
     "KEY_FIELD",
-    "SHOWN",
-    "UTC_MICROS",
     "annotations_table",
-    "check_columns",
-    "check_table",
     "empty_annotations",
-    "keys",
-    "label_type",
-    "labels",
     "listing",
     "lookup",
-    "optional_text",
     "positions",
-    "repeated",
     "scores",
     "tagged_annotations",
     "tagged_predictions",

@@ -37,6 +37,7 @@ from stackhub import (
     NotFound,
     StackhubError,
 )
+from stackhub.categories import labeling_input
 from stackhub.categories.labeling import Labeling, LabelSchema, Project, SubmitResult, SupportsPredictions, TaskStatus
 
 from . import _arrow
@@ -274,7 +275,7 @@ class LabelStudioLabeling(Labeling, SupportsPredictions):
     def submit_tasks(self, project: str, tasks: pa.Table, *, key: str = "key") -> SubmitResult:
         stored = self._project(project)
         what = f"tasks for project {project!r}"
-        tasks = _arrow.check_table(tasks, what=what)
+        tasks = labeling_input.check_table(tasks, what=what)
         missing = [c for c in (key, stored.schema.input) if c not in tasks.column_names]
         if missing:
             raise InvalidInput(
@@ -287,8 +288,8 @@ class LabelStudioLabeling(Labeling, SupportsPredictions):
                 f"The {what} have a column {_arrow.KEY_FIELD!r}, the task data field where stackhub keeps the key.",
                 fix=f"Rename that column, or use it as the key (key={_arrow.KEY_FIELD!r}).",
             )
-        key_strings = _arrow.keys(tasks[key], what="task key")
-        repeated = _arrow.repeated(key_strings)
+        key_strings = labeling_input.keys(tasks[key], what="task key")
+        repeated = labeling_input.repeated(key_strings)
         if repeated:
             raise InvalidInput(
                 f"The {what} repeat key(s) {repeated} in column {key!r}.", fix="Give every task its own key."
@@ -418,7 +419,7 @@ class LabelStudioLabeling(Labeling, SupportsPredictions):
         missing = [n for n in names if n not in by_name]
         if missing and not self.config.create_annotators:
             raise InvalidInput(
-                f"Annotator(s) {missing[: _arrow.SHOWN]} are not users of Label Studio at {self.config.url}.",
+                f"Annotator(s) {missing[: labeling_input.SHOWN]} are not users of Label Studio at {self.config.url}.",
                 fix="Add them as users in Label Studio, or set create_annotators: true in the component's config.",
             )
         for name in missing:
@@ -454,11 +455,11 @@ class LabelStudioLabeling(Labeling, SupportsPredictions):
     def annotate(self, project: str, annotations: pa.Table) -> int:
         stored = self._project(project)
         what = f"annotations for project {project!r}"
-        data = _arrow.check_table(annotations, what=what)
-        _arrow.check_columns(data, required=("key", "label"), optional=("annotator",), what=what)
-        key_strings = _arrow.keys(data["key"], what="annotation key")
-        labels = _arrow.labels(data["label"], stored.schema, project=project, what="annotation")
-        annotators = _arrow.optional_text(data, "annotator")
+        data = labeling_input.check_table(annotations, what=what)
+        labeling_input.check_columns(data, required=("key", "label"), optional=("annotator",), what=what)
+        key_strings = labeling_input.keys(data["key"], what="annotation key")
+        labels = labeling_input.labels(data["label"], stored.schema, project=project, what="annotation")
+        annotators = labeling_input.optional_text(data, "annotator")
         if data.num_rows == 0:
             return 0
         task_ids = _arrow.lookup(self._listing(stored), key_strings, project=project, what="annotation")
@@ -592,10 +593,10 @@ class LabelStudioLabeling(Labeling, SupportsPredictions):
                 fix="Choose another model_version.",
             )
         what = f"predictions for project {project!r}"
-        data = _arrow.check_table(predictions, what=what)
-        _arrow.check_columns(data, required=("key", "label", "score"), optional=(), what=what)
-        key_strings = _arrow.keys(data["key"], what="prediction key")
-        labels = _arrow.labels(data["label"], stored.schema, project=project, what="prediction")
+        data = labeling_input.check_table(predictions, what=what)
+        labeling_input.check_columns(data, required=("key", "label", "score"), optional=(), what=what)
+        key_strings = labeling_input.keys(data["key"], what="prediction key")
+        labels = labeling_input.labels(data["label"], stored.schema, project=project, what="prediction")
         scores = _arrow.scores(data["score"])
         if data.num_rows == 0:
             return 0

@@ -8,33 +8,9 @@ from datetime import UTC, datetime
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from stackhub.categories.labeling_input import (
-    SHOWN,
-    UTC_MICROS,
-    check_columns,
-    check_table,
-    keys,
-    label_type,
-    labels,
-    optional_text,
-    repeated,
-    scores,
-)
+from stackhub.categories.labeling_input import UTC_MICROS
 
-__all__ = [
-    "SHOWN",
-    "UTC_MICROS",
-    "check_columns",
-    "check_table",
-    "keys",
-    "label_type",
-    "labels",
-    "now",
-    "optional_text",
-    "repeated",
-    "row_ids",
-    "scores",
-]
+__all__ = ["now", "row_ids"]
 
 
 def row_ids(n: int) -> pa.Array:

@@ -26,6 +26,7 @@ from typing import ClassVar
 import pyarrow as pa
 import pyarrow.compute as pc
 from stackhub import AlreadyExists, Component, ConfigError, InvalidInput, Labeling, NotFound, Warehouse
+from stackhub.categories import labeling_input
 from stackhub.categories.labeling import (
     EXPORT_COLUMNS,
     LabelSchema,
@@ -44,12 +45,17 @@ _SQL = "postgres"
 #: The task key as a string, next to the submitted columns (which keep the key column with its own type).
 _KEY = "_stackhub_key"
 _PROJECTS = pa.schema(
-    [("id", pa.string()), ("name", pa.string()), ("label_schema", pa.string()), ("created_at", _arrow.UTC_MICROS)]
+    [
+        ("id", pa.string()),
+        ("name", pa.string()),
+        ("label_schema", pa.string()),
+        ("created_at", labeling_input.UTC_MICROS),
+    ]
 )
 
 
 def _annotations_schema(schema: LabelSchema) -> pa.Schema:
-    types = {"label": _arrow.label_type(schema), "created_at": _arrow.UTC_MICROS}
+    types = {"label": labeling_input.label_type(schema), "created_at": labeling_input.UTC_MICROS}
     return pa.schema([(name, types.get(name, pa.string())) for name in EXPORT_COLUMNS])
 
 
@@ -58,10 +64,10 @@ def _predictions_schema(schema: LabelSchema) -> pa.Schema:
         [
             ("key", pa.string()),
             ("prediction_id", pa.string()),
-            ("label", _arrow.label_type(schema)),
+            ("label", labeling_input.label_type(schema)),
             ("score", pa.float64()),
             ("model_version", pa.string()),
-            ("created_at", _arrow.UTC_MICROS),
+            ("created_at", labeling_input.UTC_MICROS),
         ]
     )
 
@@ -136,7 +142,7 @@ class SQLLabeling(Labeling, SupportsPredictions):
         if len(missing):
             raise NotFound(
                 f"{len(missing)} {what} key(s) are not tasks of project {project.name!r},"
-                f" e.g. {missing[: _arrow.SHOWN].to_pylist()}.",
+                f" e.g. {missing[: labeling_input.SHOWN].to_pylist()}.",
                 fix="Submit those tasks with submit_tasks() first, or correct the keys.",
             )
 
@@ -227,7 +233,7 @@ class SQLLabeling(Labeling, SupportsPredictions):
 
     def submit_tasks(self, project: str, tasks: pa.Table, *, key: str = "key") -> SubmitResult:
         stored = self._project(project)
-        tasks = _arrow.check_table(tasks, what=f"tasks for project {project!r}")
+        tasks = labeling_input.check_table(tasks, what=f"tasks for project {project!r}")
         missing = [c for c in dict.fromkeys((key, stored.label_schema.input)) if c not in tasks.column_names]
         if missing:
             raise InvalidInput(
@@ -237,8 +243,8 @@ class SQLLabeling(Labeling, SupportsPredictions):
             )
         if _KEY in tasks.column_names:
             raise InvalidInput(f"Column name {_KEY!r} is reserved for the task key.", fix="Rename that column.")
-        keys = _arrow.keys(tasks[key], what=f"task key {key!r}")
-        duplicates = _arrow.repeated(keys)
+        keys = labeling_input.keys(tasks[key], what=f"task key {key!r}")
+        duplicates = labeling_input.repeated(keys)
         if duplicates:
             raise InvalidInput(
                 f"The tasks for project {project!r} repeat key(s) {duplicates}.",
@@ -299,11 +305,11 @@ class SQLLabeling(Labeling, SupportsPredictions):
     def annotate(self, project: str, annotations: pa.Table) -> int:
         stored = self._project(project)
         what = f"annotations for project {project!r}"
-        annotations = _arrow.check_table(annotations, what=what)
-        _arrow.check_columns(annotations, required=("key", "label"), optional=("annotator",), what=what)
-        keys = _arrow.keys(annotations["key"], what="annotation key")
-        labels = _arrow.labels(annotations["label"], stored.label_schema, project=project, what="annotation")
-        annotators = _arrow.optional_text(annotations, "annotator")
+        annotations = labeling_input.check_table(annotations, what=what)
+        labeling_input.check_columns(annotations, required=("key", "label"), optional=("annotator",), what=what)
+        keys = labeling_input.keys(annotations["key"], what="annotation key")
+        labels = labeling_input.labels(annotations["label"], stored.label_schema, project=project, what="annotation")
+        annotators = labeling_input.optional_text(annotations, "annotator")
         if annotations.num_rows == 0:
             return 0
         self._require_tasks(keys, stored, what="annotation")
@@ -333,11 +339,11 @@ class SQLLabeling(Labeling, SupportsPredictions):
                 fix="Name the model that made the predictions, e.g. 'sentiment-v3'.",
             )
         what = f"predictions for project {project!r}"
-        predictions = _arrow.check_table(predictions, what=what)
-        _arrow.check_columns(predictions, required=("key", "label", "score"), optional=(), what=what)
-        keys = _arrow.keys(predictions["key"], what="prediction key")
-        labels = _arrow.labels(predictions["label"], stored.label_schema, project=project, what="prediction")
-        scores = _arrow.scores(predictions["score"])
+        predictions = labeling_input.check_table(predictions, what=what)
+        labeling_input.check_columns(predictions, required=("key", "label", "score"), optional=(), what=what)
+        keys = labeling_input.keys(predictions["key"], what="prediction key")
+        labels = labeling_input.labels(predictions["label"], stored.label_schema, project=project, what="prediction")
+        scores = labeling_input.scores(predictions["score"])
         if predictions.num_rows == 0:
             return 0
         self._require_tasks(keys, stored, what="prediction")
