@@ -90,18 +90,6 @@ def _result(queue: Any, process: Any, name: str) -> tuple[Any, float, int]:
                 raise RuntimeError(f"{name} exited with code {process.exitcode} before returning") from None
 
 
-def in_process(target: Callable[..., Any], *args: Any, repeat: int = 1) -> Measured:
-    """Call ``target(*args)`` ``repeat`` times in this process (peak memory: this process's so far)."""
-    seconds = []
-    value: Any = None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        value = target(*args)
-        seconds.append(time.perf_counter() - start)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    return Measured(value, tuple(seconds), peak)
-
-
 def machine() -> str:
     """The machine a table was measured on, for the report's header."""
     cpu = platform.processor() or platform.machine()
