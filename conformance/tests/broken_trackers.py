@@ -287,7 +287,9 @@ class SetTagsKeepsEarlierValues(MlflowTracker):
 @broken(
     "test_a_logged_file_is_listed_and_downloads_identical[root]",
     "test_a_logged_file_is_listed_and_downloads_identical[nested]",
-    reason=r"The downloaded '(nested/folder/)?weights.bin' differs from what was logged",
+    # Byte 128 is the first that is not valid UTF-8 on its own.
+    reason=r"The downloaded '(nested/folder/)?weights.bin' differs from what was logged: [\d,]+ bytes against "
+    r"200,256, first different at byte 128\.",
 )
 class ArtifactsCopiedAsText(MlflowTracker):
     """log_artifact() copies a file as UTF-8 text, replacing the bytes that do not decode."""

@@ -10,7 +10,6 @@ precision beyond what the spec promises.
 from __future__ import annotations
 
 import random
-from os.path import commonprefix
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import ClassVar
@@ -72,7 +71,8 @@ def _differs(path: Path, expected: bytes) -> str:
     got = path.read_bytes()
     if got == expected:
         return ""
-    return f"{len(got):,} bytes against {len(expected):,}, first different at byte {len(commonprefix([got, expected])):,}"
+    at = next((i for i, (a, b) in enumerate(zip(got, expected, strict=False)) if a != b), min(len(got), len(expected)))
+    return f"{len(got):,} bytes against {len(expected):,}, first different at byte {at:,}"
 
 
 def _history(tracker: Tracker, run_id: str, key: str) -> list[tuple[int, float, datetime]]:
