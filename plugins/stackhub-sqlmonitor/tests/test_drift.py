@@ -270,7 +270,7 @@ def test_missing_columns_raise_invalid_input(monitor: Monitor, warehouse: Wareho
     ("options", "message"),
     [
         ({"columns": []}, "no columns"),
-        ({"columns": "a"}, "not one string"),
+        ({"columns": "a"}, "is the string 'a'"),
         ({"columns": ["a", "a"]}, "more than once"),
         ({"methods": {"a": "t-test"}}, "Unknown drift method 't-test'"),
         ({"methods": {"s": "ks"}}, "'ks' does not apply to the categorical column 's'"),

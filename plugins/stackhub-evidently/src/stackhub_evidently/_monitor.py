@@ -4,7 +4,8 @@ A drift report is one Evidently ``Report([DataDriftPreset(...)])`` run over the 
 method and threshold the spec resolves (``default_method``, ``DEFAULT_THRESHOLDS``, or the caller's), so
 Evidently never picks a test itself: its own defaults differ from core's for columns with at most five values.
 Evidently's scores are the spec's reference statistics (``stackhub.categories.monitor``); the drift flags and
-the dataset verdict are the spec's (``is_drifted``, ``drift_share >= 0.5``).
+the dataset verdict are the spec's (``is_drifted``, ``drift_share >= 0.5``). The request is checked, and the
+tests and verdicts decided, by ``stackhub.categories.monitor_input``, as in every monitor plugin.
 
 Arrow is read, selected and cast here; ``_engine`` turns it into pandas for Evidently (once per dataset, only the
 compared columns) and is imported with the first report, so building a monitor and its ``health()`` stay fast.
@@ -26,10 +27,9 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from stackhub import Component, InvalidInput, Monitor
+from stackhub.categories import monitor_input
 from stackhub.categories.monitor import (
-    DEFAULT_THRESHOLDS,
     DRIFT_SHARE_THRESHOLD,
-    ColumnDrift,
     ColumnQuality,
     ColumnType,
     DriftReport,
@@ -37,12 +37,9 @@ from stackhub.categories.monitor import (
     QualityReport,
     SupportsHtmlReport,
     TableRef,
-    default_method,
-    is_drifted,
 )
 from stackhub.sql import table_sql
 
-from . import _plan
 from ._config import EvidentlyConfig
 from ._workspace import StoredRun, open_workspace
 
@@ -118,65 +115,36 @@ class EvidentlyMonitor(Monitor, SupportsHtmlReport):
         methods: Mapping[str, Method] | None = None,
         thresholds: Mapping[str, float] | None = None,
     ) -> DriftReport:
-        plan = _plan.plan(
-            _schema(reference, "reference"),
-            _schema(current, "current"),
-            columns,
-            dict(column_types or {}),
-            dict(methods or {}),
-            dict(thresholds or {}),
-        )
+        ref_schema, cur_schema = _schema(reference, "reference"), _schema(current, "current")
+        plan = monitor_input.plan(ref_schema, cur_schema, columns, column_types, methods, thresholds)
+        _refuse_nested(plan, ref_schema, cur_schema)
         names = [p.name for p in plan]
         numerical = {p.name for p in plan if p.column_type == "numerical"}
         ref_table = _drift_columns(_fetch(reference, names), numerical)
         cur_table = _drift_columns(_fetch(current, names), numerical)
-
-        chosen: dict[str, Method] = {}
-        limits: dict[str, float] = {}
-        for p in plan:
-            counts = []
-            for dataset, table in (("reference", ref_table), ("current", cur_table)):
-                counts.append(_compared_values(table.column(p.name)))
-                if not counts[-1]:
-                    raise InvalidInput(
-                        f"Column {p.name!r} has no values to compare in the {dataset} dataset: every value is null, "
-                        "NaN or infinite.",
-                        fix="Leave the column out of the report (columns=...).",
-                    )
-            # Evidently counts the reference after dropping missing values; so does the default here.
-            chosen[p.name] = p.method or default_method(p.column_type, counts[0])
-            limits[p.name] = DEFAULT_THRESHOLDS[chosen[p.name]] if p.threshold is None else p.threshold
+        # Evidently counts the reference after dropping missing values; so does the default here.
+        tests = [
+            monitor_input.decide(
+                p, _compared_values(ref_table.column(p.name)), _compared_values(cur_table.column(p.name))
+            )
+            for p in plan
+        ]
 
         from . import _engine  # Evidently loads with the first report, not with the component
 
         snapshot, scores = _engine.drift(
             ref_table,
             cur_table,
-            numerical=[p.name for p in plan if p.column_type == "numerical"],
-            categorical=[p.name for p in plan if p.column_type == "categorical"],
-            methods=chosen,
-            thresholds=limits,
+            numerical=[t.name for t in tests if t.column_type == "numerical"],
+            categorical=[t.name for t in tests if t.column_type == "categorical"],
+            methods={t.name: t.method for t in tests},
+            thresholds={t.name: t.threshold for t in tests},
             share_threshold=DRIFT_SHARE_THRESHOLD,
         )
-        results = tuple(
-            ColumnDrift(
-                column=p.name,
-                column_type=p.column_type,
-                method=chosen[p.name],
-                score=scores[p.name],
-                threshold=limits[p.name],
-                drifted=is_drifted(chosen[p.name], scores[p.name], limits[p.name]),
-            )
-            for p in plan
-        )
-        share = sum(c.drifted for c in results) / len(results)
-        report = DriftReport(
-            columns=results,
+        report = monitor_input.report(
+            [t.drift(scores[t.name]) for t in tests],
             reference_rows=ref_table.num_rows,
             current_rows=cur_table.num_rows,
-            drift_share=share,
-            share_threshold=DRIFT_SHARE_THRESHOLD,
-            dataset_drifted=share >= DRIFT_SHARE_THRESHOLD,
         )
         if self.workspace is not None:
             self.last_run = self.workspace.add_run(snapshot)
@@ -196,7 +164,7 @@ class EvidentlyMonitor(Monitor, SupportsHtmlReport):
                 f"The data has more than one column named {', '.join(repr(n) for n in repeated)}.",
                 fix="Rename the duplicates first.",
             )
-        nested = [f.name for f in schema if _plan.is_nested(f.type)]
+        nested = [f.name for f in schema if _is_nested(f.type)]
         if nested:
             raise InvalidInput(
                 f"Column {', '.join(repr(n) for n in nested)} holds nested values (lists, structs, maps), whose "
@@ -204,7 +172,7 @@ class EvidentlyMonitor(Monitor, SupportsHtmlReport):
                 fix="Report on the scalar columns: data.select([...]).",
             )
         table = _fetch(data, schema.names)
-        numeric = [f.name for f in schema if _plan.is_numeric(f.type)]
+        numeric = [f.name for f in schema if monitor_input.is_numeric(f.type)]
         distinct = {name: _distinct(table.column(name)) for name in schema.names}
         if table.num_rows == 0:  # Evidently's missing-value share divides by the row count
             return QualityReport(
@@ -277,6 +245,23 @@ def _source(ref: TableRef) -> exp.Expr:
     if isinstance(parsed, exp.Query):
         return parsed.subquery("stackhub_src")
     return sqlglot.parse_one(table_sql(ref.table, dialect=dialect), into=exp.Table, read=dialect)
+
+
+def _is_nested(data_type: pa.DataType) -> bool:
+    """Lists, structs, maps and unions: values Evidently (pandas) cannot count, since they do not hash."""
+    return bool(pa.types.is_nested(monitor_input.value_type(data_type)))
+
+
+def _refuse_nested(plan: Sequence[monitor_input.Planned], reference: pa.Schema, current: pa.Schema) -> None:
+    for p in plan:
+        for dataset, schema in (("reference", reference), ("current", current)):
+            data_type = schema.field(p.name).type
+            if _is_nested(data_type):
+                raise InvalidInput(
+                    f"Column {p.name!r} holds {data_type} values in the {dataset} dataset, which a drift test cannot "
+                    "count: Evidently compares values that hash (numbers, strings, booleans, dates).",
+                    fix="Leave the column out (columns=...), or flatten it into scalar columns first.",
+                )
 
 
 def _schema(data: pa.Table | TableRef, role: str) -> pa.Schema:

@@ -8,29 +8,24 @@ them into the scores scipy and Evidently compute from the rows.
 
 from __future__ import annotations
 
-import math
+import dataclasses
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
-from typing import Any, get_args
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 from sqlglot import exp
 from stackhub import Component, ConfigError, InvalidInput, Monitor, Warehouse
+from stackhub.categories import monitor_input
 from stackhub.categories.monitor import (
-    DEFAULT_THRESHOLDS,
-    DRIFT_SHARE_THRESHOLD,
-    ColumnDrift,
     ColumnQuality,
     ColumnType,
     DriftReport,
     Method,
     QualityReport,
     TableRef,
-    default_method,
-    is_drifted,
 )
 
 from . import _sql, _stats
@@ -40,38 +35,16 @@ from ._sql import Col
 #: Scratch tables are named with this prefix and a random suffix, and dropped when the report is done.
 SCRATCH_PREFIX = "stackhub_sqlmonitor_"
 
-_COLUMN_TYPES: tuple[str, ...] = get_args(ColumnType)
-_METHODS: tuple[str, ...] = get_args(Method)
-# Evidently's allowed feature types per test: KS and Wasserstein need an order, chi-square needs categories.
-_METHOD_TYPES: dict[str, frozenset[str]] = {
-    "ks": frozenset({"numerical"}),
-    "wasserstein": frozenset({"numerical"}),
-    "chisquare": frozenset({"categorical"}),
-    "jensenshannon": frozenset({"numerical", "categorical"}),
-    "psi": frozenset({"numerical", "categorical"}),
-}
 _ECDF_METHODS = frozenset({"ks", "wasserstein"})
 
 
-@dataclass(frozen=True)
-class _Planned:
-    """A compared column before the data is read; ``method`` None means "the default for its size"."""
+@dataclasses.dataclass(frozen=True)
+class _Planned(monitor_input.Planned):
+    """A compared column before the data is read, with what the SQL needs to know of its Arrow types."""
 
     col: Col
-    column_type: ColumnType
-    method: Method | None
-    threshold: float | None
     #: Integer in both datasets: numpy's Sturges rule then keeps bins at least 1 wide.
     integer: bool
-
-
-def _value_type(data_type: pa.DataType) -> pa.DataType:
-    return data_type.value_type if pa.types.is_dictionary(data_type) else data_type
-
-
-def _is_numeric(data_type: pa.DataType) -> bool:
-    data_type = _value_type(data_type)
-    return bool(pa.types.is_integer(data_type) or pa.types.is_floating(data_type) or pa.types.is_decimal(data_type))
 
 
 def _names(what: str, names: Sequence[str]) -> str:
@@ -105,14 +78,9 @@ class SQLMonitor(Monitor):
         methods: Mapping[str, Method] | None = None,
         thresholds: Mapping[str, float] | None = None,
     ) -> DriftReport:
-        plan = _plan(
-            self._schema(reference, "reference"),
-            self._schema(current, "current"),
-            columns,
-            dict(column_types or {}),
-            dict(methods or {}),
-            dict(thresholds or {}),
-        )
+        ref_schema, cur_schema = self._schema(reference, "reference"), self._schema(current, "current")
+        checked = monitor_input.plan(ref_schema, cur_schema, columns, column_types, methods, thresholds)
+        plan = _plan(ref_schema, cur_schema, checked)
         names = [p.col.name for p in plan]
         with ExitStack() as scratch:
             ref = scratch.enter_context(self._staged(reference, names))
@@ -122,9 +90,14 @@ class SQLMonitor(Monitor):
     def quality_report(self, data: pa.Table | TableRef) -> QualityReport:
         schema = self._schema(data, "data")
         if not schema.names:
-            raise InvalidInput("The data has no columns to report on.")
+            raise InvalidInput("The data has no columns to report on.", fix="Pass a table with at least one column.")
         cols = [
-            Col(i, f.name, floating=pa.types.is_floating(_value_type(f.type)), numerical=_is_numeric(f.type))
+            Col(
+                i,
+                f.name,
+                floating=pa.types.is_floating(monitor_input.value_type(f.type)),
+                numerical=monitor_input.is_numeric(f.type),
+            )
             for i, f in enumerate(schema)
         ]
         with self._staged(data, schema.names) as src:
@@ -162,19 +135,10 @@ class SQLMonitor(Monitor):
         )
         profile = self._row(statement, keys)
 
-        methods: dict[int, Method] = {}
-        for p in plan:
-            for role in ("ref", "cur"):
-                if not profile[f"{role}_n", p.col.index]:
-                    dataset = "reference" if role == "ref" else "current"
-                    raise InvalidInput(
-                        f"Column {p.col.name!r} has no values to compare in the {dataset} dataset: every value is null, NaN or infinite.",
-                        fix="Leave the column out of the report.",
-                    )
-            # Evidently picks the default test by the column's compared values, after dropping missing ones.
-            methods[p.col.index] = p.method or default_method(p.column_type, int(profile["ref_n", p.col.index]))
-
         sizes = {p.col.index: (int(profile["ref_n", p.col.index]), int(profile["cur_n", p.col.index])) for p in plan}
+        # Evidently picks the default test by the column's compared values, after dropping missing ones.
+        tests = {p.col.index: monitor_input.decide(p, *sizes[p.col.index]) for p in plan}
+        methods: dict[int, Method] = {index: test.method for index, test in tests.items()}
         scores = self._ecdf_scores(
             ref, cur, [p for p in plan if methods[p.col.index] in _ECDF_METHODS], methods, sizes, profile
         )
@@ -182,29 +146,10 @@ class SQLMonitor(Monitor):
             ref, cur, [p for p in plan if methods[p.col.index] not in _ECDF_METHODS], methods, sizes, profile
         )
 
-        results = []
-        for p in plan:
-            method = methods[p.col.index]
-            threshold = DEFAULT_THRESHOLDS[method] if p.threshold is None else p.threshold
-            score = scores[p.col.index]
-            results.append(
-                ColumnDrift(
-                    column=p.col.name,
-                    column_type=p.column_type,
-                    method=method,
-                    score=score,
-                    threshold=threshold,
-                    drifted=is_drifted(method, score, threshold),
-                )
-            )
-        share = sum(r.drifted for r in results) / len(results)
-        return DriftReport(
-            columns=tuple(results),
+        return monitor_input.report(
+            [tests[p.col.index].drift(scores[p.col.index]) for p in plan],
             reference_rows=int(profile["ref_rows", -1]),
             current_rows=int(profile["cur_rows", -1]),
-            drift_share=share,
-            share_threshold=DRIFT_SHARE_THRESHOLD,
-            dataset_drifted=share >= DRIFT_SHARE_THRESHOLD,
         )
 
     def _ecdf_scores(
@@ -290,6 +235,7 @@ class SQLMonitor(Monitor):
         return {key: result.column(i)[0].as_py() for i, key in enumerate(keys)}
 
     def _schema(self, data: pa.Table | TableRef, role: str) -> pa.Schema:
+        what = "The data" if role == "data" else f"The {role} data"
         if isinstance(data, pa.Table):
             schema = data.schema
         elif isinstance(data, TableRef):
@@ -297,10 +243,15 @@ class SQLMonitor(Monitor):
             src = _sql.source(data.table, dialect=home.dialect)
             schema = home.query(exp.select(exp.Star()).from_(src).limit(0).sql(dialect=home.dialect)).schema
         else:
-            raise InvalidInput(f"The {role} data must be a pyarrow Table or a TableRef, not {type(data).__name__}.")
+            raise InvalidInput(
+                f"{what} must be a pyarrow Table or a TableRef, not {type(data).__name__}.",
+                fix="Pass a pyarrow.Table, or TableRef(warehouse, table) for a table in a warehouse.",
+            )
         duplicates = sorted({n for n in schema.names if schema.names.count(n) > 1})
         if duplicates:
-            raise InvalidInput(f"The {role} data has more than one {_names('column', duplicates)}.")
+            raise InvalidInput(
+                f"{what} has more than one {_names('column', duplicates)}.", fix="Rename the duplicates first."
+            )
         return schema
 
     @contextmanager
@@ -325,74 +276,23 @@ class SQLMonitor(Monitor):
             self.warehouse.drop_table(scratch, missing_ok=True)
 
 
-def _plan(
-    ref_schema: pa.Schema,
-    cur_schema: pa.Schema,
-    columns: Sequence[str] | None,
-    column_types: dict[str, Any],
-    methods: dict[str, Any],
-    thresholds: dict[str, Any],
-) -> list[_Planned]:
-    """Check the request against both schemas and decide each column's type, before any data moves."""
-    if isinstance(columns, str):
-        raise InvalidInput("columns must be a sequence of column names, not one string.", fix=f"Use [{columns!r}].")
-    names = list(ref_schema.names if columns is None else columns)
-    if not names:
-        raise InvalidInput("There are no columns to compare.", fix="Name at least one column.")
-    repeated = sorted({n for n in names if names.count(n) > 1})
-    if repeated:
-        raise InvalidInput(f"{_names('Column', repeated)} is requested more than once.")
-    for dataset, schema in (("reference", ref_schema), ("current", cur_schema)):
-        missing = [n for n in names if n not in schema.names]
-        if missing:
-            raise InvalidInput(
-                f"{_names('Column', missing)} is missing from the {dataset} dataset.",
-                fix=f"Its columns are: {', '.join(repr(n) for n in schema.names)}.",
-            )
-    for option, given in (("column_types", column_types), ("methods", methods), ("thresholds", thresholds)):
-        unknown = [n for n in given if n not in names]
-        if unknown:
-            raise InvalidInput(f"{option} names {_names('column', unknown)}, which the report does not compare.")
-
+def _plan(ref_schema: pa.Schema, cur_schema: pa.Schema, planned: list[monitor_input.Planned]) -> list[_Planned]:
+    """Each compared column of the checked request, numbered and typed for the SQL."""
     plan = []
-    for index, name in enumerate(names):
-        ref_type, cur_type = ref_schema.field(name).type, cur_schema.field(name).type
-        numeric = _is_numeric(ref_type)
-        column_type = column_types.get(name, "numerical" if numeric else "categorical")
-        if column_type not in _COLUMN_TYPES:
-            raise InvalidInput(f"Column type {column_type!r} of {name!r} is not one of {', '.join(_COLUMN_TYPES)}.")
-        if column_type == "numerical" and not (numeric and _is_numeric(cur_type)):
-            raise InvalidInput(
-                f"Column {name!r} cannot be numerical: it is {ref_type} in the reference and {cur_type} in the current dataset.",
-                fix="Compare it as 'categorical', or cast it to a number first.",
-            )
-        method = methods.get(name)
-        if method is not None and method not in _METHODS:
-            raise InvalidInput(
-                f"Unknown drift method {method!r} for {name!r}.", fix=f"Use one of {', '.join(_METHODS)}."
-            )
-        if method is not None and column_type not in _METHOD_TYPES[method]:
-            raise InvalidInput(
-                f"Method {method!r} does not apply to the {column_type} column {name!r}.",
-                fix=f"Use one of {', '.join(m for m in _METHODS if column_type in _METHOD_TYPES[m])}.",
-            )
-        threshold = thresholds.get(name)
-        if threshold is not None and (
-            isinstance(threshold, bool) or not isinstance(threshold, int | float) or not math.isfinite(threshold)
-        ):
-            raise InvalidInput(f"Threshold {threshold!r} for {name!r} is not a finite number.")
-        types = (_value_type(ref_type), _value_type(cur_type))
+    for index, p in enumerate(planned):
+        types = (
+            monitor_input.value_type(ref_schema.field(p.name).type),
+            monitor_input.value_type(cur_schema.field(p.name).type),
+        )
         plan.append(
             _Planned(
+                **dataclasses.asdict(p),
                 col=Col(
                     index,
-                    name,
+                    p.name,
                     floating=any(pa.types.is_floating(t) for t in types),
-                    numerical=column_type == "numerical",
+                    numerical=p.column_type == "numerical",
                 ),
-                column_type=column_type,
-                method=method,
-                threshold=None if threshold is None else float(threshold),
                 integer=all(pa.types.is_integer(t) for t in types),
             )
         )
