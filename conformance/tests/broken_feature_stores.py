@@ -17,12 +17,13 @@ import pytest
 from broken import registry
 from stackhub import Component, InvalidInput, NotFound
 from stackhub.categories.feature_store import Entity, FeatureView, MaterializeResult
+from stackhub.categories.feature_store_input import Definitions
 from stackhub.sql import table_sql
 from stackhub_conformance.feature_store import FeatureStoreSuite
 from stackhub_duckdb import plugin as duckdb_plugin
 from stackhub_sqlfeatures import _sql
 from stackhub_sqlfeatures import plugin as sqlfeatures_plugin
-from stackhub_sqlfeatures._registry import Definitions, Registry, SourceColumns, online_table, scratch_table
+from stackhub_sqlfeatures._registry import Registry, SourceColumns, online_table, scratch_table
 from stackhub_sqlfeatures._store import SQLFeatureStore
 
 

@@ -9,7 +9,6 @@ Feast objects.
 
 from __future__ import annotations
 
-import difflib
 import json
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
@@ -23,7 +22,7 @@ from feast import FeatureView as FeastView
 from feast import Field, FileSource
 from feast.data_format import ParquetFormat
 from feast.types import UnixTimestamp
-from stackhub import InvalidInput, NotFound
+from stackhub.categories import feature_store_input
 from stackhub.categories.feature_store import Entity, FeatureView
 
 from ._export import HIDDEN_TS, has_hidden_timestamp, source_path
@@ -111,11 +110,10 @@ def feast_view(
 
 
 @dataclass(frozen=True)
-class Definitions:
-    """The hub entities and feature views registered in the Feast project, by name."""
+class Definitions(feature_store_input.Definitions):
+    """The hub entities and feature views registered in the Feast project, by name, with the Arrow types of each
+    view's join keys in its source when it was applied."""
 
-    entities: dict[str, Entity]
-    views: dict[str, FeatureView]
     key_types: dict[str, dict[str, pa.DataType]]
 
     @classmethod
@@ -133,38 +131,3 @@ class Definitions:
                 stored = json.loads(view.tags.get(KEY_TYPES_TAG, "{}"))
                 key_types[parsed_view.name] = {k: arrow_type(t, f"Join key {k!r}") for k, t in stored.items()}
         return cls(hub_entities, hub_views, key_types)
-
-    def join_keys(self, view: FeatureView) -> tuple[str, ...]:
-        """The view's join keys: those of its entities, in order, each once."""
-        return tuple(dict.fromkeys(key for name in view.entities for key in self.entities[name].join_keys))
-
-    def view(self, name: str) -> FeatureView:
-        found = self.views.get(name)
-        if found is None:
-            raise NotFound(f"Feature view {name!r} is not registered.", fix=_suggest(name, self.views, "apply() it"))
-        return found
-
-    def resolve(self, features: Iterable[str]) -> list[tuple[FeatureView, str]]:
-        """``"view:feature"`` references as (view, feature), in order; ``NotFound`` for unregistered ones."""
-        resolved = []
-        for reference in features:
-            if not isinstance(reference, str) or ":" not in reference:
-                raise InvalidInput(
-                    f"Feature reference {reference!r} is not of the form 'view:feature'.",
-                    fix="Name each feature as '<feature view>:<feature>', e.g. 'driver_stats:trips'.",
-                )
-            view_name, _, feature = reference.partition(":")
-            view = self.view(view_name)
-            names = [f.name for f in view.features]
-            if feature not in names:
-                raise NotFound(
-                    f"Feature view {view_name!r} has no feature {feature!r}.",
-                    fix=_suggest(feature, names, f"use one of {', '.join(repr(n) for n in names)}"),
-                )
-            resolved.append((view, feature))
-        return resolved
-
-
-def _suggest(name: str, known: Iterable[str], otherwise: str) -> str:
-    close = difflib.get_close_matches(name, sorted(known), n=1)
-    return f"Did you mean {close[0]!r}?" if close else f"Check the name, or {otherwise}."

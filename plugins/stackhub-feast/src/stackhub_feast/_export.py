@@ -23,8 +23,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlglot import exp
-from stackhub import InvalidInput, NotFound, Warehouse
+from stackhub import InvalidInput, Warehouse
 from stackhub.categories.feature_store import FeatureView
+from stackhub.categories.feature_store_input import RESERVED, source_types
 from stackhub.sql import table_sql
 
 from ._types import arrow_type, feast_type, utc_timestamp
@@ -42,8 +43,8 @@ __all__ = [
 ]
 
 #: A copy of the event timestamp, kept as a feature of views with ttl=0 (see the README: ttl).
-HIDDEN_TS = "__stackhub_event_ts"
-_RANK = "__stackhub_rank"
+HIDDEN_TS = f"{RESERVED}event_ts"
+_RANK = f"{RESERVED}rank"
 
 
 def source_path(repo: Path, view: str) -> Path:
@@ -64,40 +65,15 @@ class SourceColumns:
 
 
 def source_columns(warehouse: Warehouse, view: FeatureView, keys: Sequence[str]) -> SourceColumns:
-    """Check a view against its source table as it is now; ``NotFound`` without the table, ``InvalidInput`` when
-    it lacks a column the view names or a column has a type Feast cannot hold."""
-    try:
-        described = warehouse.describe_table(view.source)
-    except NotFound:
-        raise NotFound(
-            f"Feature view {view.name!r} reads source table {view.source!r}, which does not exist in the warehouse.",
-            fix="Write the table first, or correct the view's 'source'.",
-        ) from None
-    available = {f.name: f.type for f in described.fields}
-    roles = {key: "join key" for key in keys}
-    roles[view.timestamp_field] = "timestamp_field"
-    if view.created_timestamp_field is not None:
-        roles[view.created_timestamp_field] = "created_timestamp_field"
-    roles.update({f.name: "feature" for f in view.features if f.name not in roles})
-    missing = [f"{role} {column!r}" for column, role in roles.items() if column not in available]
-    if missing:
-        raise InvalidInput(
-            f"Feature view {view.name!r} names columns that its source table {view.source!r} lacks: "
-            f"{', '.join(missing)}.",
-            fix=f"The table's columns are: {', '.join(repr(c) for c in available)}.",
-        )
+    """The columns a view reads from its source table as it is now, checked by ``source_types``, and
+    ``InvalidInput`` when a column has a type this plugin cannot read or a join key one Feast cannot hold."""
+    where = f"of source table {view.source!r}"
     types = {
-        column: arrow_type(available[column], f"Column {column!r} of source table {view.source!r}") for column in roles
+        column: arrow_type(name, f"Column {column!r} {where}")
+        for column, name in source_types(warehouse, view, keys).items()
     }
-    for column in (view.timestamp_field, view.created_timestamp_field):
-        if column is not None and not pa.types.is_timestamp(types[column]):
-            raise InvalidInput(
-                f"Column {column!r} of source table {view.source!r}, a timestamp of feature view {view.name!r}, is "
-                f"{types[column]}, not a timestamp.",
-                fix="Cast it to a timestamp in the source table (a view or a new table).",
-            )
     for key in keys:
-        feast_type(types[key], f"Join key {key!r} of source table {view.source!r}")
+        feast_type(types[key], f"Join key {key!r} {where}")
     return SourceColumns(types)
 
 

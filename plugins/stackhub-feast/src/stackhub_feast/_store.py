@@ -36,6 +36,15 @@ from feast.infra.online_stores.sqlite import SqliteOnlineStoreConfig
 from feast.repo_config import RegistryConfig, RepoConfig
 from stackhub import Component, ConfigError, InvalidInput, StackhubError, Unavailable, Warehouse
 from stackhub.categories.feature_store import Entity, FeatureStore, FeatureView, MaterializeResult, SupportsPush
+from stackhub.categories.feature_store_input import (
+    RESERVED,
+    FeatureRequest,
+    as_utc,
+    check_definitions,
+    check_materialize,
+    check_table,
+    pushed_timestamps,
+)
 
 from ._config import FeastConfig
 from ._definitions import Definitions, feast_entities, feast_view, feature_types
@@ -51,43 +60,12 @@ except ImportError:  # not POSIX: the lock below holds between threads of one pr
 
 __all__ = ["FeastFeatureStore"]
 
-#: Names the plugin's own columns start with; user columns may not.
-_RESERVED = "__stackhub_"
 #: The row id of entity rows inside the plugin, and the entity timestamp column Feast reads.
-_ROW = "__stackhub_row"
-_ID = "__stackhub_id"
+_ROW = f"{RESERVED}row"
+_ID = f"{RESERVED}id"
 _FEAST_TS = "event_timestamp"
 #: The registry store Feast loads by dotted path: Feast's file store, written atomically.
 _REGISTRY_STORE = "stackhub_feast._registry_store.AtomicFileRegistryStore"
-
-
-def _arrow_table(value: object, name: str = "entity_rows") -> pa.Table:
-    if not isinstance(value, pa.Table):
-        raise InvalidInput(
-            f"{name} must be a pyarrow Table, not {type(value).__name__}.",
-            fix="Convert it first, e.g. pyarrow.Table.from_pandas(df) or pyarrow.table({...}).",
-        )
-    reserved = [column for column in value.column_names if column.startswith(_RESERVED)]
-    if reserved:
-        raise InvalidInput(
-            f"{name} has columns {reserved} whose names start with {_RESERVED!r}, which the feature store reserves.",
-            fix="Rename them.",
-        )
-    return value
-
-
-def _require_columns(table: pa.Table, columns: Sequence[str], what: str, name: str = "entity_rows") -> None:
-    missing = [c for c in dict.fromkeys(columns) if c not in table.column_names]
-    if missing:
-        raise InvalidInput(
-            f"{name} lacks {what}: {', '.join(repr(c) for c in missing)}.",
-            fix=f"Add them; its columns are: {', '.join(repr(c) for c in table.column_names)}.",
-        )
-
-
-def _as_utc(value: datetime) -> datetime:
-    """A naive datetime is read as UTC, as naive timestamps are everywhere in the feature store."""
-    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo is not None else value
 
 
 def _column_as(column: pa.ChunkedArray, to: pa.DataType, what: str, fix: str) -> pa.ChunkedArray:
@@ -121,52 +99,21 @@ def _joined_back(rows: int, found: pa.Table) -> pa.Table:
     return ordered
 
 
-class _Retrieval:
-    """The features a call asks for, grouped by view, with their output names checked."""
+class _Retrieval(FeatureRequest):
+    """A feature request with the type each requested feature's view declares for it."""
 
     def __init__(self, definitions: Definitions, features: Sequence[str], full_feature_names: bool) -> None:
-        if isinstance(features, str) or not features:
-            raise InvalidInput(
-                "features must be a non-empty list of 'view:feature' references.",
-                fix="Pass e.g. ['driver_stats:trips'].",
-            )
-        resolved = definitions.resolve(features)
-        duplicates = sorted({f for f in features if list(features).count(f) > 1})
-        if duplicates:
-            raise InvalidInput(f"Features {duplicates} are requested more than once.", fix="Request each once.")
-        self.references = [f"{view.name}:{feature}" for view, feature in resolved]
-        self.outputs = [f"{view.name}__{feature}" if full_feature_names else feature for view, feature in resolved]
-        clashing = sorted({name for name in self.outputs if self.outputs.count(name) > 1})
-        if clashing:
-            raise InvalidInput(
-                f"Features of different views would all be output as {clashing}.",
-                fix="Pass full_feature_names=True to name them 'view__feature'.",
-            )
-        #: view name -> (view, join keys, [feature]), in order of first request.
-        self.views: dict[str, tuple[FeatureView, tuple[str, ...], list[str]]] = {}
-        for view, feature in resolved:
-            self.views.setdefault(view.name, (view, definitions.join_keys(view), []))[2].append(feature)
-        self.types = {
-            f"{view.name}:{f.name}": feature_types(view)[f.name] for view, _ in resolved for f in view.features
-        }
-
-    @property
-    def keys(self) -> list[str]:
-        return list(dict.fromkeys(key for _, keys, _ in self.views.values() for key in keys))
-
-    def check_outputs(self, entity_rows: pa.Table) -> None:
-        clashing = [name for name in self.outputs if name in entity_rows.column_names]
-        if clashing:
-            raise InvalidInput(
-                f"Features {clashing} would be output under the names of entity_rows columns.",
-                fix="Pass full_feature_names=True, or rename those entity_rows columns.",
-            )
+        super().__init__(definitions, features, full_feature_names=full_feature_names)
+        #: "view:feature" -> the Arrow type its view declares.
+        self.types: dict[str, pa.DataType] = {}
+        for name, (view, _, requested) in self.views.items():
+            declared = feature_types(view)
+            self.types.update({f"{name}:{feature}": declared[feature] for feature in requested})
 
     def assemble(self, entity_rows: pa.Table, values: Mapping[str, pa.ChunkedArray]) -> pa.Table:
         """The caller's entity columns, untouched, followed by the features in the order requested, each in the
         type its view declares."""
-        features = [values[reference].cast(self.types[reference]) for reference in self.references]
-        return pa.Table.from_arrays([*entity_rows.columns, *features], names=[*entity_rows.column_names, *self.outputs])
+        return self.table(entity_rows, [values[reference].cast(self.types[reference]) for reference in self.references])
 
 
 class FeastFeatureStore(FeatureStore, SupportsPush):
@@ -311,25 +258,14 @@ class FeastFeatureStore(FeatureStore, SupportsPush):
 
     def apply(self, entities: Sequence[Entity], feature_views: Sequence[FeatureView]) -> None:
         entities, feature_views = list(entities), list(feature_views)
-        _check_definitions(entities, feature_views)
+        check_definitions(entities, feature_views)
+        _check_feast_names(entities, feature_views)
         with self._exclusive() as store:
             current = self._definitions()
-            merged = Definitions(
-                {**current.entities, **{e.name: e for e in entities}},
-                {**current.views, **{v.name: v for v in feature_views}},
-                current.key_types,
-            )
-            for view in feature_views:
-                unknown = [name for name in view.entities if name not in merged.entities]
-                if unknown:
-                    raise InvalidInput(
-                        f"Feature view {view.name!r} names entities that are neither given nor registered: {unknown}.",
-                        fix="Pass those entities to the same apply() call, or apply them first.",
-                    )
+            merged = current.merged(entities, feature_views)
             # A view registered earlier is checked and rebuilt when an entity it uses changes its join keys.
+            affected = current.affected(entities, feature_views)
             changed = {e.name for e in entities if current.entities.get(e.name) != e}
-            given = {v.name for v in feature_views}
-            affected = [v for v in current.views.values() if v.name not in given and changed.intersection(v.entities)]
             checked = []
             for view in [*feature_views, *affected]:
                 keys = merged.join_keys(view)
@@ -367,17 +303,11 @@ class FeastFeatureStore(FeatureStore, SupportsPush):
         timestamp_column: str = "event_timestamp",
         full_feature_names: bool = False,
     ) -> pa.Table:
-        entity_rows = _arrow_table(entity_rows)
+        entity_rows = check_table(entity_rows)
         definitions = self._definitions()
         retrieval = _Retrieval(definitions, features, full_feature_names)
-        _require_columns(entity_rows, [*retrieval.keys, timestamp_column], "join keys or the timestamp column")
-        retrieval.check_outputs(entity_rows)
+        retrieval.check_entity_rows(entity_rows, timestamp_column)
         stamps = entity_rows.column(timestamp_column)
-        if not pa.types.is_timestamp(stamps.type):
-            raise InvalidInput(
-                f"Column {timestamp_column!r} of entity_rows is {stamps.type}, not a timestamp.",
-                fix="Cast it to a timestamp (naive timestamps are read as UTC).",
-            )
         # Feast compares in UTC at nanoseconds; naive timestamps are UTC already, so the cast only labels them.
         utc = _column_as(
             stamps,
@@ -423,7 +353,7 @@ class FeastFeatureStore(FeatureStore, SupportsPush):
         # The rows any entity row could use; Feast applies the exact bounds per entity row. Microseconds, rounded
         # outwards, so that a nanosecond entity timestamp never cuts off a row it may use.
         span = pc.min_max(distinct.column(_FEAST_TS).cast(pa.timestamp("us", "UTC"), safe=False))
-        lowest, highest = _as_utc(span["min"].as_py()), _as_utc(span["max"].as_py()) + timedelta(microseconds=1)
+        lowest, highest = as_utc(span["min"].as_py()), as_utc(span["max"].as_py()) + timedelta(microseconds=1)
         bounds = Bounds(start=None if view.ttl is None else lowest - view.ttl, end=highest, end_inclusive=True)
         self._export(view, keys, bounds)
         if pq.read_metadata(source_path(self.repo, view.name)).num_rows == 0:
@@ -456,16 +386,10 @@ class FeastFeatureStore(FeatureStore, SupportsPush):
     def materialize(
         self, start: datetime, end: datetime, feature_views: Sequence[str] | None = None
     ) -> MaterializeResult:
-        if not (isinstance(start, datetime) and isinstance(end, datetime)):
-            raise InvalidInput("start and end must be datetimes.", fix="Pass e.g. datetime(2026, 1, 1, tzinfo=UTC).")
-        if _as_utc(start) > _as_utc(end):
-            raise InvalidInput(f"start ({start}) is after end ({end}).", fix="Swap them.")
-        if isinstance(feature_views, str):
-            raise InvalidInput("feature_views must be a list of view names.", fix=f"Pass [{feature_views!r}].")
+        window_start, window_end = check_materialize(start, end, feature_views)
         definitions = self._definitions()
-        names = sorted(definitions.views) if feature_views is None else list(dict.fromkeys(feature_views))
-        views = [definitions.view(name) for name in names]
-        window = Bounds(start=_as_utc(start), end=_as_utc(end), end_inclusive=False)
+        views = definitions.named(feature_views)
+        window = Bounds(start=window_start, end=window_end, end_inclusive=False)
         written = 0
         with self._exclusive() as store:
             for view in views:
@@ -480,22 +404,18 @@ class FeastFeatureStore(FeatureStore, SupportsPush):
                     feast_errors(f"Feast materialize of view {view.name!r}", str(self.repo)),
                     _quiet(),
                 ):
-                    store.materialize(
-                        window.start.replace(tzinfo=UTC),  # type: ignore[union-attr]
-                        window.end.replace(tzinfo=UTC),  # type: ignore[union-attr]
-                        [view.name],
-                    )
+                    store.materialize(window_start.replace(tzinfo=UTC), window_end.replace(tzinfo=UTC), [view.name])
                 written += loaded.group_by(list(keys)).aggregate([]).num_rows
-        return MaterializeResult(feature_views=tuple(names), start=start, end=end, rows_written=written)
+        names = tuple(view.name for view in views)
+        return MaterializeResult(feature_views=names, start=start, end=end, rows_written=written)
 
     def get_online_features(
         self, entity_rows: pa.Table, features: Sequence[str], *, full_feature_names: bool = False
     ) -> pa.Table:
-        entity_rows = _arrow_table(entity_rows)
+        entity_rows = check_table(entity_rows)
         definitions = self._definitions()
         retrieval = _Retrieval(definitions, features, full_feature_names)
-        _require_columns(entity_rows, retrieval.keys, "join keys")
-        retrieval.check_outputs(entity_rows)
+        retrieval.check_entity_rows(entity_rows)
         key_types: dict[str, pa.DataType] = {}
         for view, keys, _ in retrieval.views.values():
             key_types.update({key: definitions.key_types[view.name][key] for key in keys})
@@ -522,26 +442,19 @@ class FeastFeatureStore(FeatureStore, SupportsPush):
         return retrieval.assemble(entity_rows, {r: found.column(r) for r in retrieval.references})
 
     def push(self, feature_view: str, rows: pa.Table) -> int:
-        rows = _arrow_table(rows, "rows")
+        rows = check_table(rows, "rows")
         definitions = self._definitions()
         view = definitions.view(feature_view)
         keys = definitions.join_keys(view)
         types = feature_types(view)
-        _require_columns(rows, [*keys, view.timestamp_field, *types], "columns of the view", "rows")
+        stamps = pushed_timestamps(rows, view, keys)
         columns: dict[str, pa.ChunkedArray] = {}
         for key in keys:
             key_type = definitions.key_types[view.name][key]
             columns[key] = _column_as(
                 rows.column(key), key_type, f"Join key {key!r} of rows", f"Cast it to {key_type}."
             )
-        stamps = [view.timestamp_field]
-        if view.created_timestamp_field is not None:
-            stamps.append(view.created_timestamp_field)
-        for name in stamps:
-            given = name in rows.column_names
-            column = rows.column(name) if given else pa.chunked_array([pa.nulls(rows.num_rows, pa.timestamp("us"))])
-            if not pa.types.is_timestamp(column.type):
-                raise InvalidInput(f"Column {name!r} of rows is {column.type}, not a timestamp.", fix="Cast it.")
+        for name, column in stamps.items():
             columns[name] = column.cast(utc_timestamp(column.type))
         if view.created_timestamp_field is not None:
             # Feast's online store cannot store a null created timestamp: a row pushed without one was created now.
@@ -554,7 +467,7 @@ class FeastFeatureStore(FeatureStore, SupportsPush):
         if has_hidden_timestamp(view):
             columns[HIDDEN_TS] = columns[view.timestamp_field]
         table = _valid(pa.table(columns), [*keys, view.timestamp_field])
-        latest = _latest_per_key(table, keys, stamps)
+        latest = _latest_per_key(table, keys, list(stamps))
         if latest.num_rows == 0:
             return 0
         with (
@@ -581,41 +494,18 @@ def _quiet() -> Iterator[None]:
         yield
 
 
-def _check_definitions(entities: Sequence[Entity], views: Sequence[FeatureView]) -> None:
-    """What apply() can reject without looking at the registry or the warehouse."""
-    for value, model in [*((e, Entity) for e in entities), *((v, FeatureView) for v in views)]:
-        if not isinstance(value, model):
-            raise InvalidInput(
-                f"apply() takes {model.__name__} models, got {type(value).__name__}.",
-                fix=f"Build it with stackhub.categories.feature_store.{model.__name__}(...).",
-            )
+def _check_feast_names(entities: Sequence[Entity], views: Sequence[FeatureView]) -> None:
+    """The names Feast cannot take, beyond what every feature store refuses (``check_definitions``)."""
     for what, names in (("entities", [e.name for e in entities]), ("feature views", [v.name for v in views])):
         if "" in names:
             raise InvalidInput(f"apply() got {what} with an empty name, which Feast cannot register.", fix="Name them.")
-        repeated = sorted({n for n in names if names.count(n) > 1})
-        if repeated:
-            raise InvalidInput(f"apply() got several {what} named {repeated}.", fix="Pass each definition once.")
     for entity in entities:
-        _check_names(f"Entity {entity.name!r}", "join keys", entity.join_keys)
         if _FEAST_TS in entity.join_keys:
             raise InvalidInput(
                 f"Entity {entity.name!r} has a join key named {_FEAST_TS!r}, the column Feast reads entity "
                 "timestamps from.",
                 fix="Rename the key column in the source table.",
             )
-    for view in views:
-        if ":" in view.name:
-            raise InvalidInput(
-                f"Feature view name {view.name!r} contains ':', which separates view and feature in references.",
-                fix="Rename the view without ':'.",
-            )
-        if view.ttl is not None and view.ttl < timedelta(0):
-            raise InvalidInput(f"Feature view {view.name!r} has a negative ttl ({view.ttl}).", fix="Use a ttl >= 0.")
-        features = [f.name for f in view.features]
-        repeated = sorted({f for f in features if features.count(f) > 1})
-        if repeated:
-            raise InvalidInput(f"Feature view {view.name!r} lists features {repeated} twice.", fix="List each once.")
-        _check_names(f"Feature view {view.name!r}", "features", features)
 
 
 def _check_view_columns(view: FeatureView, keys: Sequence[str]) -> None:
@@ -626,13 +516,4 @@ def _check_view_columns(view: FeatureView, keys: Sequence[str]) -> None:
             f"Feature view {view.name!r} has features named like its join keys or timestamp columns: {clashing}.",
             fix="A join key comes back with the entity rows already; drop it from the features, or copy the column "
             "under another name in the source table.",
-        )
-
-
-def _check_names(owner: str, what: str, names: Sequence[str]) -> None:
-    reserved = [n for n in names if n.startswith(_RESERVED)]
-    if reserved:
-        raise InvalidInput(
-            f"{owner} has {what} {reserved} starting with {_RESERVED!r}, which the feature store reserves.",
-            fix="Rename those columns in the source table.",
         )

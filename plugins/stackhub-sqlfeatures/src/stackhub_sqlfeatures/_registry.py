@@ -7,21 +7,21 @@ with ``write(mode="overwrite")``, which the warehouse spec makes atomic: a faile
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import re
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pyarrow as pa
 from sqlglot import exp
-from stackhub import InvalidInput, NotFound, Warehouse
+from stackhub import NotFound, Warehouse
 from stackhub.categories.feature_store import Entity, FeatureView
+from stackhub.categories.feature_store_input import Definitions, source_types
 
 from . import _sql
 
-__all__ = ["Definitions", "Registry", "SourceColumns", "online_table", "scratch_table", "source_columns"]
+__all__ = ["Registry", "SourceColumns", "online_table", "scratch_table", "source_columns"]
 
 _SCHEMA = pa.schema([("kind", pa.string()), ("name", pa.string()), ("definition", pa.string())])
 #: Arrow type names (as ``describe_table`` prints them) whose values every SQL engine can order.
@@ -74,82 +74,8 @@ class SourceColumns:
 
 
 def source_columns(warehouse: Warehouse, view: FeatureView, keys: Sequence[str]) -> SourceColumns:
-    """Check a view against its source table as it is now, and return the types of the columns it reads.
-
-    ``NotFound`` when the table does not exist; ``InvalidInput`` when it lacks a column the view names, or a
-    timestamp column is not a timestamp.
-    """
-    try:
-        schema = warehouse.describe_table(view.source)
-    except NotFound:
-        raise NotFound(
-            f"Feature view {view.name!r} reads source table {view.source!r}, which does not exist in the warehouse.",
-            fix="Write the table first, or correct the view's 'source'.",
-        ) from None
-    types = {f.name: f.type for f in schema.fields}
-    named = {key: "join key" for key in keys}
-    named[view.timestamp_field] = "timestamp_field"
-    if view.created_timestamp_field is not None:
-        named[view.created_timestamp_field] = "created_timestamp_field"
-    named.update({f.name: "feature" for f in view.features if f.name not in named})
-    missing = [f"{role} {column!r}" for column, role in named.items() if column not in types]
-    if missing:
-        raise InvalidInput(
-            f"Feature view {view.name!r} names columns that its source table {view.source!r} lacks: "
-            f"{', '.join(missing)}.",
-            fix=f"The table's columns are: {', '.join(repr(c) for c in types)}.",
-        )
-    for column in (view.timestamp_field, view.created_timestamp_field):
-        if column is not None and not types[column].startswith("timestamp"):
-            raise InvalidInput(
-                f"Column {column!r} of source table {view.source!r}, a timestamp of feature view {view.name!r}, "
-                f"is {types[column]}, not a timestamp.",
-                fix="Cast it to a timestamp in the source table (a view or a new table).",
-            )
-    return SourceColumns({column: types[column] for column in named})
-
-
-@dataclass(frozen=True)
-class Definitions:
-    """The registered entities and feature views, by name."""
-
-    entities: dict[str, Entity]
-    views: dict[str, FeatureView]
-
-    def join_keys(self, view: FeatureView) -> tuple[str, ...]:
-        """The view's join keys: those of its entities, in order, each once."""
-        return tuple(dict.fromkeys(key for name in view.entities for key in self.entities[name].join_keys))
-
-    def view(self, name: str) -> FeatureView:
-        found = self.views.get(name)
-        if found is None:
-            raise NotFound(f"Feature view {name!r} is not registered.", fix=_suggest(name, self.views, "apply() it"))
-        return found
-
-    def resolve(self, features: Iterable[str]) -> list[tuple[FeatureView, str]]:
-        """``"view:feature"`` references as (view, feature), in order; ``NotFound`` for unregistered ones."""
-        resolved = []
-        for reference in features:
-            if not isinstance(reference, str) or ":" not in reference:
-                raise InvalidInput(
-                    f"Feature reference {reference!r} is not of the form 'view:feature'.",
-                    fix="Name each feature as '<feature view>:<feature>', e.g. 'driver_stats:trips'.",
-                )
-            view_name, _, feature = reference.partition(":")
-            view = self.view(view_name)
-            names = [f.name for f in view.features]
-            if feature not in names:
-                raise NotFound(
-                    f"Feature view {view_name!r} has no feature {feature!r}.",
-                    fix=_suggest(feature, names, f"use one of {', '.join(repr(n) for n in names)}"),
-                )
-            resolved.append((view, feature))
-        return resolved
-
-
-def _suggest(name: str, known: Iterable[str], otherwise: str) -> str:
-    close = difflib.get_close_matches(name, sorted(known), n=1)
-    return f"Did you mean {close[0]!r}?" if close else f"Check the name, or {otherwise}."
+    """The columns a view reads from its source table as it is now, checked by ``source_types``."""
+    return SourceColumns(source_types(warehouse, view, keys))
 
 
 class Registry:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import ClassVar
 
 import pyarrow as pa
@@ -33,38 +33,19 @@ from stackhub import (
     Warehouse,
 )
 from stackhub.categories.feature_store import Entity, FeatureView, MaterializeResult, SupportsPush
+from stackhub.categories.feature_store_input import (
+    RESERVED,
+    Definitions,
+    FeatureRequest,
+    check_definitions,
+    check_materialize,
+    check_table,
+    pushed_timestamps,
+)
 
 from . import _sql
 from ._config import SQLFeaturesConfig
-from ._registry import Definitions, Registry, SourceColumns, kind, online_table, scratch_table, source_columns
-
-#: Names the plugin's own columns start with; user columns may not.
-_RESERVED = "__stackhub_"
-
-
-def _arrow_table(value: object, name: str = "entity_rows") -> pa.Table:
-    if not isinstance(value, pa.Table):
-        raise InvalidInput(
-            f"{name} must be a pyarrow Table, not {type(value).__name__}.",
-            fix="Convert it first, e.g. pyarrow.Table.from_pandas(df) or pyarrow.table({...}).",
-        )
-    reserved = [column for column in value.column_names if column.startswith(_RESERVED)]
-    if reserved:
-        raise InvalidInput(
-            f"{name} has columns {reserved} whose names start with {_RESERVED!r}, which the feature store "
-            "reserves for its own columns.",
-            fix="Rename them.",
-        )
-    return value
-
-
-def _require_columns(table: pa.Table, columns: Sequence[str], what: str, name: str = "entity_rows") -> None:
-    missing = [c for c in dict.fromkeys(columns) if c not in table.column_names]
-    if missing:
-        raise InvalidInput(
-            f"{name} lacks {what}: {', '.join(repr(c) for c in missing)}.",
-            fix=f"Add them; its columns are: {', '.join(repr(c) for c in table.column_names)}.",
-        )
+from ._registry import Registry, SourceColumns, kind, online_table, scratch_table, source_columns
 
 
 def _decoded(column: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -78,50 +59,17 @@ def _flavored(stamps: pa.ChunkedArray, *, aware: bool) -> pa.ChunkedArray:
     return stamps.cast(pa.timestamp(unit, "UTC" if aware else None))
 
 
-def _as_utc(value: datetime) -> datetime:
-    """A naive datetime is read as UTC, as naive timestamps are everywhere in the feature store."""
-    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo is not None else value
-
-
-class _Retrieval:
-    """The features a call asks for, grouped by view, with their output names checked."""
+class _Retrieval(FeatureRequest):
+    """A feature request with the SQL alias of each output column: positional, so no user name needs to survive
+    as an alias."""
 
     def __init__(self, definitions: Definitions, features: Sequence[str], full_feature_names: bool) -> None:
-        if isinstance(features, str) or not features:
-            raise InvalidInput(
-                "features must be a non-empty list of 'view:feature' references.",
-                fix="Pass e.g. ['driver_stats:trips'].",
-            )
-        resolved = definitions.resolve(features)
-        duplicates = sorted({f for f in features if list(features).count(f) > 1})
-        if duplicates:
-            raise InvalidInput(f"Features {duplicates} are requested more than once.", fix="Request each once.")
-        self.outputs = [f"{view.name}__{feature}" if full_feature_names else feature for view, feature in resolved]
-        clashing = sorted({name for name in self.outputs if self.outputs.count(name) > 1})
-        if clashing:
-            raise InvalidInput(
-                f"Features of different views would all be output as {clashing}.",
-                fix="Pass full_feature_names=True to name them 'view__feature'.",
-            )
-        #: The SQL alias of each output column: positional, so no user name needs to survive as an alias.
-        self.aliases = [f"{_RESERVED}f{index}" for index in range(len(resolved))]
-        #: view name -> (view, join keys, [(feature, alias)]), in order of first request.
-        self.views: dict[str, tuple[FeatureView, tuple[str, ...], list[tuple[str, str]]]] = {}
-        for (view, feature), alias in zip(resolved, self.aliases, strict=True):
-            entry = self.views.setdefault(view.name, (view, definitions.join_keys(view), []))
-            entry[2].append((feature, alias))
+        super().__init__(definitions, features, full_feature_names=full_feature_names)
+        self.aliases = {reference: f"{RESERVED}f{index}" for index, reference in enumerate(self.references)}
 
-    @property
-    def keys(self) -> list[str]:
-        return list(dict.fromkeys(key for _, keys, _ in self.views.values() for key in keys))
-
-    def check_outputs(self, entity_rows: pa.Table) -> None:
-        clashing = [name for name in self.outputs if name in entity_rows.column_names]
-        if clashing:
-            raise InvalidInput(
-                f"Features {clashing} would be output under the names of entity_rows columns.",
-                fix="Pass full_feature_names=True, or rename those entity_rows columns.",
-            )
+    def wanted(self, view: str) -> tuple[tuple[str, str], ...]:
+        """(feature, alias) of each feature requested of ``view``, in the order requested."""
+        return tuple((feature, self.aliases[f"{view}:{feature}"]) for feature in self.views[view][2])
 
     def assemble(self, entity_rows: pa.Table, result: pa.Table) -> pa.Table:
         """The caller's entity columns, untouched, followed by the features in the order requested."""
@@ -133,8 +81,7 @@ class _Retrieval:
                 "entity rows, which the feature store's SQL rules out.",
                 fix="Report it with the warehouse plugin's name and version: its query() changed the statement's result.",
             )
-        features = [result.column(alias) for alias in self.aliases]
-        return pa.Table.from_arrays([*entity_rows.columns, *features], names=[*entity_rows.column_names, *self.outputs])
+        return self.table(entity_rows, [result.column(alias) for alias in self.aliases.values()])
 
 
 class SQLFeatureStore(FeatureStore, SupportsPush):
@@ -174,23 +121,11 @@ class SQLFeatureStore(FeatureStore, SupportsPush):
 
     def apply(self, entities: Sequence[Entity], feature_views: Sequence[FeatureView]) -> None:
         entities, feature_views = list(entities), list(feature_views)
-        _check_definitions(entities, feature_views)
+        check_definitions(entities, feature_views)
         current = self._registry.load()
-        merged = Definitions(
-            {**current.entities, **{e.name: e for e in entities}},
-            {**current.views, **{v.name: v for v in feature_views}},
-        )
-        for view in feature_views:
-            unknown = [name for name in view.entities if name not in merged.entities]
-            if unknown:
-                raise InvalidInput(
-                    f"Feature view {view.name!r} names entities that are neither given nor registered: {unknown}.",
-                    fix="Pass those entities to the same apply() call, or apply them first.",
-                )
+        merged = current.merged(entities, feature_views)
         # A view registered earlier is checked again when an entity it uses changes its join keys.
-        changed = {e.name for e in entities if current.entities.get(e.name) != e}
-        given = {v.name for v in feature_views}
-        affected = [v for v in current.views.values() if v.name not in given and changed.intersection(v.entities)]
+        affected = current.affected(entities, feature_views)
         sources = {view.name: self._check_source(view, merged) for view in [*feature_views, *affected]}
         if merged != current:
             self._registry.save(merged)
@@ -230,33 +165,28 @@ class SQLFeatureStore(FeatureStore, SupportsPush):
         timestamp_column: str = "event_timestamp",
         full_feature_names: bool = False,
     ) -> pa.Table:
-        entity_rows = _arrow_table(entity_rows)
+        entity_rows = check_table(entity_rows)
         retrieval = _Retrieval(self._registry.load(), features, full_feature_names)
-        _require_columns(entity_rows, [*retrieval.keys, timestamp_column], "join keys or the timestamp column")
-        retrieval.check_outputs(entity_rows)
+        retrieval.check_entity_rows(entity_rows, timestamp_column)
         stamps = entity_rows.column(timestamp_column)
-        if not pa.types.is_timestamp(stamps.type):
-            raise InvalidInput(
-                f"Column {timestamp_column!r} of entity_rows is {stamps.type}, not a timestamp.",
-                fix="Cast it to a timestamp (naive timestamps are read as UTC).",
-            )
         # Entity timestamps in both time-zone flavors the sources may have, at microsecond precision or finer, so
         # every comparison in SQL is between timestamps of the same kind and no engine applies its session zone.
         flavors = {aware: _flavored(stamps, aware=aware) for aware in (False, True)}
         upload: dict[str, pa.ChunkedArray | pa.Array] = {_sql.ROW: pa.arange(0, entity_rows.num_rows)}
         upload.update({key: _decoded(entity_rows.column(key)) for key in retrieval.keys})
         joins = []
-        for index, (view, keys, wanted) in enumerate(retrieval.views.values()):
+        for index, (view, keys, _) in enumerate(retrieval.views.values()):
             columns = source_columns(self.warehouse, view, keys)
             self._check_key_types(view, keys, columns, upload)
             aware = columns.aware(view.timestamp_field)
-            entity_timestamp = f"{_RESERVED}ts_{'utc' if aware else 'naive'}"
+            entity_timestamp = f"{RESERVED}ts_{'utc' if aware else 'naive'}"
             upload.setdefault(entity_timestamp, flavors[aware])
             lower_bound = None
             if view.ttl is not None:
-                lower_bound = f"{_RESERVED}lower_bound_{index}"
+                lower_bound = f"{RESERVED}lower_bound_{index}"
                 upload[lower_bound] = _minus(flavors[aware], view.ttl, view.name)
-            joins.append(_sql.ViewJoin(self._source(view, keys, columns), tuple(wanted), entity_timestamp, lower_bound))
+            source = self._source(view, keys, columns)
+            joins.append(_sql.ViewJoin(source, retrieval.wanted(view.name), entity_timestamp, lower_bound))
         with self._scratch(pa.table(upload)) as uploaded:
             statement = _sql.point_in_time(uploaded, joins, self.join)
             dialect = _sql.ASOF_DIALECT if self.join == "asof" else self.warehouse.dialect
@@ -311,17 +241,12 @@ class SQLFeatureStore(FeatureStore, SupportsPush):
     def materialize(
         self, start: datetime, end: datetime, feature_views: Sequence[str] | None = None
     ) -> MaterializeResult:
-        if not (isinstance(start, datetime) and isinstance(end, datetime)):
-            raise InvalidInput("start and end must be datetimes.", fix="Pass e.g. datetime(2026, 1, 1, tzinfo=UTC).")
-        if _as_utc(start) > _as_utc(end):
-            raise InvalidInput(f"start ({start}) is after end ({end}).", fix="Swap them.")
-        if isinstance(feature_views, str):
-            raise InvalidInput("feature_views must be a list of view names.", fix=f"Pass [{feature_views!r}].")
+        window_start, window_end = check_materialize(start, end, feature_views)
         definitions = self._registry.load()
-        names = sorted(definitions.views) if feature_views is None else list(dict.fromkeys(feature_views))
-        views = [definitions.view(name) for name in names]
-        written = sum(self._materialize(view, definitions, _as_utc(start), _as_utc(end)) for view in views)
-        return MaterializeResult(feature_views=tuple(names), start=start, end=end, rows_written=written)
+        views = definitions.named(feature_views)
+        written = sum(self._materialize(view, definitions, window_start, window_end) for view in views)
+        names = tuple(view.name for view in views)
+        return MaterializeResult(feature_views=names, start=start, end=end, rows_written=written)
 
     def _materialize(self, view: FeatureView, definitions: Definitions, start: datetime, end: datetime) -> int:
         """Merge the view's latest rows stamped in [start, end) into its online table; return how many it took."""
@@ -355,27 +280,16 @@ class SQLFeatureStore(FeatureStore, SupportsPush):
         return int(count)
 
     def push(self, feature_view: str, rows: pa.Table) -> int:
-        rows = _arrow_table(rows, "rows")
+        rows = check_table(rows, "rows")
         definitions = self._registry.load()
         view = definitions.view(feature_view)
         keys = definitions.join_keys(view)
-        features = [f.name for f in view.features]
-        _require_columns(rows, [*keys, view.timestamp_field, *features], "columns of the view", "rows")
+        # A pushed row without a created timestamp (null) ranks below a stored one of the same event timestamp.
+        stamps = pushed_timestamps(rows, view, keys)
         columns = source_columns(self.warehouse, view, keys)
-        stamps = {view.timestamp_field: rows.column(view.timestamp_field)}
-        created = view.created_timestamp_field
-        if created is not None:
-            # A pushed row without a created timestamp ranks below a stored one of the same event timestamp.
-            given = created in rows.column_names
-            stamps[created] = (
-                rows.column(created) if given else pa.chunked_array([pa.nulls(len(rows), pa.timestamp("us"))])
-            )
-        for name, column in stamps.items():
-            if not pa.types.is_timestamp(column.type):
-                raise InvalidInput(f"Column {name!r} of rows is {column.type}, not a timestamp.", fix="Cast it.")
         upload = {key: _decoded(rows.column(key)) for key in keys}
         self._check_key_types(view, keys, columns, upload, "rows")
-        upload |= {feature: rows.column(feature) for feature in features}
+        upload |= {feature.name: rows.column(feature.name) for feature in view.features}
         upload |= {name: _flavored(column, aware=columns.aware(name)) for name, column in stamps.items()}
         with self._scratch(pa.table(upload)) as pushed:
             source = dataclasses.replace(self._source(view, keys, columns), table=pushed)
@@ -384,16 +298,15 @@ class SQLFeatureStore(FeatureStore, SupportsPush):
     def get_online_features(
         self, entity_rows: pa.Table, features: Sequence[str], *, full_feature_names: bool = False
     ) -> pa.Table:
-        entity_rows = _arrow_table(entity_rows)
+        entity_rows = check_table(entity_rows)
         definitions = self._registry.load()
         retrieval = _Retrieval(definitions, features, full_feature_names)
-        _require_columns(entity_rows, retrieval.keys, "join keys")
-        retrieval.check_outputs(entity_rows)
+        retrieval.check_entity_rows(entity_rows)
         upload = {_sql.ROW: pa.arange(0, entity_rows.num_rows)}
         upload.update({key: _decoded(entity_rows.column(key)) for key in retrieval.keys})
         lookups = [
-            (keys, online_table(self.config.table_prefix, view, keys), wanted)
-            for view, keys, wanted in retrieval.views.values()
+            (keys, online_table(self.config.table_prefix, view, keys), retrieval.wanted(view.name))
+            for view, keys, _ in retrieval.views.values()
         ]
         dialect = self.warehouse.dialect
         with self._scratch(pa.table(upload)) as uploaded:
@@ -420,41 +333,3 @@ def _minus(stamps: pa.ChunkedArray, ttl: timedelta, view: str) -> pa.ChunkedArra
             f"An entity timestamp minus the ttl of feature view {view!r} ({ttl}) is out of range.",
             fix="Check entity_rows for timestamps near the limits of the timestamp type.",
         ) from None
-
-
-def _check_definitions(entities: Sequence[Entity], views: Sequence[FeatureView]) -> None:
-    """What apply() can reject without looking at the registry or the warehouse."""
-    for value, model in [*((e, Entity) for e in entities), *((v, FeatureView) for v in views)]:
-        if not isinstance(value, model):
-            raise InvalidInput(
-                f"apply() takes {model.__name__} models, got {type(value).__name__}.",
-                fix=f"Build it with stackhub.categories.feature_store.{model.__name__}(...).",
-            )
-    for what, names in (("entities", [e.name for e in entities]), ("feature views", [v.name for v in views])):
-        repeated = sorted({n for n in names if names.count(n) > 1})
-        if repeated:
-            raise InvalidInput(f"apply() got several {what} named {repeated}.", fix="Pass each definition once.")
-    for entity in entities:
-        _check_names(f"Entity {entity.name!r}", "join keys", entity.join_keys)
-    for view in views:
-        if ":" in view.name:
-            raise InvalidInput(
-                f"Feature view name {view.name!r} contains ':', which separates view and feature in references.",
-                fix="Rename the view without ':'.",
-            )
-        if view.ttl is not None and view.ttl < timedelta(0):
-            raise InvalidInput(f"Feature view {view.name!r} has a negative ttl ({view.ttl}).", fix="Use a ttl >= 0.")
-        features = [f.name for f in view.features]
-        repeated = sorted({f for f in features if features.count(f) > 1})
-        if repeated:
-            raise InvalidInput(f"Feature view {view.name!r} lists features {repeated} twice.", fix="List each once.")
-        _check_names(f"Feature view {view.name!r}", "features", features)
-
-
-def _check_names(owner: str, what: str, names: Sequence[str]) -> None:
-    reserved = [n for n in names if n.startswith(_RESERVED)]
-    if reserved:
-        raise InvalidInput(
-            f"{owner} has {what} {reserved} starting with {_RESERVED!r}, which the feature store reserves.",
-            fix="Rename those columns in the source table.",
-        )
