@@ -26,6 +26,22 @@ def test_builds_dependencies_first_and_passes_them(write_stack):
     assert FakeWarehouse.closed == ["memory://from-env"]
 
 
+def test_a_component_gets_its_dependency_checked_or_a_config_error_naming_the_field():
+    from stackhub_fakes import FakeFeatureStore, FakeWarehouse, RefConfig, ServerConfig
+
+    config = RefConfig(warehouse="wh")
+    warehouse = FakeWarehouse(ServerConfig(url="memory://a"))
+    assert FakeFeatureStore(config, dependencies={"warehouse": warehouse}).warehouse is warehouse
+    other = FakeFeatureStore(config, dependencies={"warehouse": warehouse})
+    for given, got in (({}, "nothing"), ({"warehouse": other}, "a feature_store component")):
+        with pytest.raises(ConfigError) as raised:
+            FakeFeatureStore(config, dependencies=given)
+        assert raised.value.message == (f"FakeFeatureStore needs a warehouse component as 'warehouse', but got {got}.")
+        assert (
+            raised.value.fix == "Set 'warehouse' to the name of a warehouse component in the stack file (it is 'wh')."
+        )
+
+
 def test_unknown_component_and_category(write_stack):
     with open_stack(write_stack(STACK)) as stack:
         with pytest.raises(

@@ -14,7 +14,7 @@ import abc
 import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -106,6 +106,9 @@ class PluginDescriptor:
         return component
 
 
+_Required = TypeVar("_Required", bound="Component")
+
+
 class Component(abc.ABC):
     """Base of every category interface. A component is built from its validated config model and the
     components it requires; it is a context manager that closes what it opened."""
@@ -118,6 +121,21 @@ class Component(abc.ABC):
     def __init__(self, config: Any, *, dependencies: Mapping[str, Component] | None = None) -> None:
         self.config = config
         self.dependencies: Mapping[str, Component] = dict(dependencies or {})
+
+    def dependency(self, field: str, kind: type[_Required]) -> _Required:
+        """The component the hub wired in for config field ``field`` (a ``Requirement`` of the plugin), checked
+        to be a ``kind``; ``ConfigError`` when it is missing or of another category."""
+        found = self.dependencies.get(field)
+        if not isinstance(found, kind):
+            from .errors import ConfigError
+
+            got = "nothing" if found is None else f"a {found.category} component"
+            raise ConfigError(
+                f"{type(self).__name__} needs a {kind.category} component as {field!r}, but got {got}.",
+                fix=f"Set {field!r} to the name of a {kind.category} component in the stack file "
+                f"(it is {getattr(self.config, field, None)!r}).",
+            )
+        return found
 
     @property
     def capabilities(self) -> frozenset[str]:

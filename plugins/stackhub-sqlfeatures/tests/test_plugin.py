@@ -52,7 +52,10 @@ def test_bad_config_raises_config_error(config: dict[str, object], message: str,
 
 
 def test_a_missing_warehouse_dependency_raises_config_error() -> None:
-    with pytest.raises(ConfigError, match=r"needs a warehouse component, got NoneType.*now 'warehouse'"):
+    with pytest.raises(
+        ConfigError,
+        match=r"SQLFeatureStore needs a warehouse component as 'warehouse', but got nothing.*it is 'warehouse'",
+    ):
         plugin.create({"warehouse": "warehouse"})
 
 

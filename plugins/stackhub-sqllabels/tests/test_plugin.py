@@ -54,7 +54,7 @@ def test_a_bad_table_prefix_is_a_config_error(warehouse: Warehouse, prefix: str)
 
 
 def test_a_missing_warehouse_is_a_config_error() -> None:
-    with pytest.raises(ConfigError, match="needs a warehouse component, but got nothing"):
+    with pytest.raises(ConfigError, match="needs a warehouse component as 'warehouse', but got nothing"):
         build(None)
 
 

@@ -44,8 +44,7 @@ class FakeFeatureStore(Component):
 
     def __init__(self, config: RefConfig, *, dependencies: Mapping[str, Component] | None = None) -> None:
         super().__init__(config, dependencies=dependencies)
-        if not isinstance(self.dependencies.get("warehouse"), FakeWarehouse):
-            raise AssertionError("the stack must pass the referenced warehouse")
+        self.warehouse = self.dependency("warehouse", FakeWarehouse)
 
     def health(self) -> None:
         self.dependencies["warehouse"].health()

@@ -22,6 +22,7 @@ __all__ = [
     "label_type",
     "labels",
     "optional_text",
+    "predictions",
     "repeated",
     "scores",
 ]
@@ -146,3 +147,24 @@ def scores(column: pa.ChunkedArray) -> pa.ChunkedArray:
     if not (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)):
         raise InvalidInput(f"Prediction scores must be numbers, not {t}.", fix="Give a float per row, e.g. 0.87.")
     return column.cast(pa.float64())
+
+
+def predictions(
+    data: object, schema: LabelSchema, *, project: str, model_version: object
+) -> tuple[pa.Table, pa.ChunkedArray, pa.ChunkedArray, pa.ChunkedArray]:
+    """The input of ``submit_predictions()`` checked: the table, and its keys (as strings), labels and scores
+    (float64, NaN and infinities kept)."""
+    if not isinstance(model_version, str) or not model_version:
+        raise InvalidInput(
+            f"model_version must be a non-empty string, not {model_version!r}.",
+            fix="Name the model that made the predictions, e.g. 'sentiment-v3'.",
+        )
+    what = f"predictions for project {project!r}"
+    table = check_table(data, what=what)
+    check_columns(table, required=("key", "label", "score"), optional=(), what=what)
+    return (
+        table,
+        keys(table["key"], what="prediction key"),
+        labels(table["label"], schema, project=project, what="prediction"),
+        scores(table["score"]),
+    )

@@ -122,12 +122,7 @@ class FeastFeatureStore(FeatureStore, SupportsPush):
     def __init__(self, config: FeastConfig, *, dependencies: Mapping[str, Component] | None = None) -> None:
         super().__init__(config, dependencies=dependencies)
         self.config: FeastConfig = config
-        warehouse = self.dependencies.get("warehouse")
-        if not isinstance(warehouse, Warehouse):
-            raise ConfigError(
-                f"The feast feature store needs a warehouse component, got {type(warehouse).__name__}.",
-                fix=f"Set 'warehouse' to the name of a warehouse component in the stack (now {config.warehouse!r}).",
-            )
+        warehouse = self.dependency("warehouse", Warehouse)
         if config.offline_store == "duckdb" and importlib.util.find_spec("ibis") is None:
             raise ConfigError(
                 "offline_store: duckdb needs Feast's DuckDB offline store, whose ibis-framework is not installed.",

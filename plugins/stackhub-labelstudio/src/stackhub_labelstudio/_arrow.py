@@ -13,7 +13,6 @@ from collections.abc import Iterator, Mapping
 import pyarrow as pa
 import pyarrow.compute as pc
 from stackhub import NotFound
-from stackhub.categories import labeling_input
 from stackhub.categories.labeling import EXPORT_COLUMNS, LabelSchema
 from stackhub.categories.labeling_input import SHOWN, UTC_MICROS, label_type
 
@@ -21,10 +20,10 @@ __all__ = [
     "KEY_FIELD",
     "annotations_table",
     "empty_annotations",
+    "finite_or_null",
     "listing",
     "lookup",
     "positions",
-    "scores",
     "tagged_annotations",
     "tagged_predictions",
     "task_payloads",
@@ -57,12 +56,7 @@ def positions(n: int) -> pa.Array:
     return pc.subtract(pc.cumulative_sum(ones), 1)
 
 
-def scores(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    """Prediction scores as float64, NaN and infinities as null (see ``_finite_or_null``)."""
-    return _finite_or_null(labeling_input.scores(column))
-
-
-def _finite_or_null(column: pa.ChunkedArray) -> pa.ChunkedArray:
+def finite_or_null(column: pa.ChunkedArray) -> pa.ChunkedArray:
     """JSON has no NaN or infinity: they become null (Label Studio would refuse the whole request)."""
     return pc.if_else(pc.is_finite(column), column, pa.scalar(None, column.type))
 
@@ -74,7 +68,7 @@ def task_payloads(tasks: pa.Table, key_strings: pa.ChunkedArray) -> pa.Table:
     """One column ``data``: every column of ``tasks`` plus the key under ``KEY_FIELD``, ready for
     ``to_pylist()`` to give Label Studio's import format ``[{"data": {...}}, ...]``."""
     columns = [
-        _finite_or_null(tasks[name]) if pa.types.is_floating(tasks[name].type) else tasks[name]
+        finite_or_null(tasks[name]) if pa.types.is_floating(tasks[name].type) else tasks[name]
         for name in tasks.column_names
         if name != KEY_FIELD
     ]

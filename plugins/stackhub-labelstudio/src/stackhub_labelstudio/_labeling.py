@@ -582,22 +582,16 @@ class LabelStudioLabeling(Labeling, SupportsPredictions):
 
     def submit_predictions(self, project: str, predictions: pa.Table, *, model_version: str) -> int:
         stored = self._project(project)
-        if not isinstance(model_version, str) or not model_version:
-            raise InvalidInput(
-                f"model_version must be a non-empty string, not {model_version!r}.",
-                fix="Name the model that made the predictions, e.g. 'sentiment-v3'.",
-            )
+        data, key_strings, labels, scores = labeling_input.predictions(
+            predictions, stored.schema, project=project, model_version=model_version
+        )
         if model_version.startswith(ANNOTATE_VERSION):
             raise InvalidInput(
                 f"Model versions starting with {ANNOTATE_VERSION!r} are the one-off ones of annotate().",
                 fix="Choose another model_version.",
             )
         what = f"predictions for project {project!r}"
-        data = labeling_input.check_table(predictions, what=what)
-        labeling_input.check_columns(data, required=("key", "label", "score"), optional=(), what=what)
-        key_strings = labeling_input.keys(data["key"], what="prediction key")
-        labels = labeling_input.labels(data["label"], stored.schema, project=project, what="prediction")
-        scores = _arrow.scores(data["score"])
+        scores = _arrow.finite_or_null(scores)
         if data.num_rows == 0:
             return 0
         task_ids = _arrow.lookup(self._listing(stored), key_strings, project=project, what="prediction")

@@ -25,7 +25,6 @@ from sqlglot import exp
 from stackhub import (
     CapabilityMissing,
     Component,
-    ConfigError,
     FeatureStore,
     InvalidInput,
     NotFound,
@@ -90,15 +89,9 @@ class SQLFeatureStore(FeatureStore, SupportsPush):
     def __init__(self, config: SQLFeaturesConfig, *, dependencies: Mapping[str, Component] | None = None) -> None:
         super().__init__(config, dependencies=dependencies)
         self.config: SQLFeaturesConfig = config
-        warehouse = self.dependencies.get("warehouse")
-        if not isinstance(warehouse, Warehouse):
-            raise ConfigError(
-                f"The sqlfeatures feature store needs a warehouse component, got {type(warehouse).__name__}.",
-                fix=f"Set 'warehouse' to the name of a warehouse component in the stack (now {config.warehouse!r}).",
-            )
-        self.warehouse = warehouse
+        self.warehouse = self.dependency("warehouse", Warehouse)
         self.join = self._join_strategy()
-        self._registry = Registry(warehouse, config.table_prefix)
+        self._registry = Registry(self.warehouse, config.table_prefix)
 
     def _join_strategy(self) -> _sql.Strategy:
         # Capabilities are declared data: the warehouse's descriptor, which open_stack and PluginDescriptor.create

@@ -25,7 +25,7 @@ from typing import ClassVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from stackhub import AlreadyExists, Component, ConfigError, InvalidInput, Labeling, NotFound, Warehouse
+from stackhub import AlreadyExists, Component, InvalidInput, Labeling, NotFound, Warehouse
 from stackhub.categories import labeling_input
 from stackhub.categories.labeling import (
     EXPORT_COLUMNS,
@@ -86,14 +86,7 @@ class SQLLabeling(Labeling, SupportsPredictions):
     def __init__(self, config: SQLLabelsConfig, *, dependencies: Mapping[str, Component] | None = None) -> None:
         super().__init__(config, dependencies=dependencies)
         self.config: SQLLabelsConfig = config
-        warehouse = self.dependencies.get("warehouse")
-        if not isinstance(warehouse, Warehouse):
-            got = "nothing" if warehouse is None else f"a {warehouse.category} component"
-            raise ConfigError(
-                f"The sqllabels component needs a warehouse component, but got {got}.",
-                fix=f"Set 'warehouse' to the name of a warehouse component in the stack file (it is {config.warehouse!r}).",
-            )
-        self.warehouse: Warehouse = warehouse
+        self.warehouse: Warehouse = self.dependency("warehouse", Warehouse)
 
     def health(self) -> None:
         self.warehouse.health()
@@ -333,17 +326,9 @@ class SQLLabeling(Labeling, SupportsPredictions):
 
     def submit_predictions(self, project: str, predictions: pa.Table, *, model_version: str) -> int:
         stored = self._project(project)
-        if not isinstance(model_version, str) or not model_version:
-            raise InvalidInput(
-                f"model_version must be a non-empty string, not {model_version!r}.",
-                fix="Name the model that made the predictions, e.g. 'sentiment-v3'.",
-            )
-        what = f"predictions for project {project!r}"
-        predictions = labeling_input.check_table(predictions, what=what)
-        labeling_input.check_columns(predictions, required=("key", "label", "score"), optional=(), what=what)
-        keys = labeling_input.keys(predictions["key"], what="prediction key")
-        labels = labeling_input.labels(predictions["label"], stored.label_schema, project=project, what="prediction")
-        scores = labeling_input.scores(predictions["score"])
+        predictions, keys, labels, scores = labeling_input.predictions(
+            predictions, stored.label_schema, project=project, model_version=model_version
+        )
         if predictions.num_rows == 0:
             return 0
         self._require_tasks(keys, stored, what="prediction")

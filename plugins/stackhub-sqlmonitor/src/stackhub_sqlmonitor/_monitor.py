@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 from sqlglot import exp
-from stackhub import Component, ConfigError, InvalidInput, Monitor, Warehouse
+from stackhub import Component, InvalidInput, Monitor, Warehouse
 from stackhub.categories import monitor_input
 from stackhub.categories.monitor import (
     ColumnQuality,
@@ -55,13 +55,7 @@ class SQLMonitor(Monitor):
     def __init__(self, config: SQLMonitorConfig, *, dependencies: Mapping[str, Component] | None = None) -> None:
         super().__init__(config, dependencies=dependencies)
         self.config: SQLMonitorConfig = config
-        warehouse = self.dependencies.get("warehouse")
-        if not isinstance(warehouse, Warehouse):
-            raise ConfigError(
-                f"The sqlmonitor needs a warehouse component to compute in, got {type(warehouse).__name__}.",
-                fix="Name the stack's warehouse component in the monitor's 'warehouse' config field.",
-            )
-        self.warehouse: Warehouse = warehouse
+        self.warehouse: Warehouse = self.dependency("warehouse", Warehouse)
 
     def health(self) -> None:
         self.warehouse.health()
