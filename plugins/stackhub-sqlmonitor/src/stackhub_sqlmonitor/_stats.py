@@ -115,8 +115,8 @@ def sturges_edges(low: float, high: float, size: int, *, integer: bool) -> np.nd
     """The bin edges of ``np.histogram_bin_edges(values, bins="sturges")`` for ``size`` values in [low, high],
     low < high (binned columns have more than 20 distinct values).
 
-    Mirrors numpy's steps (width = range / (log2(size) + 1), at least 1 for integer data; ceil(range / width)
-    equal bins; ``linspace`` edges) so that the bins, hence the counts, are numpy's.
+    Mirrors numpy's steps (width = range / (log2(size) + 1), at least 1 for integer data since numpy 2.1;
+    ceil(range / width) equal bins; ``linspace`` edges) so that the bins, hence the counts, are numpy's.
     """
     width = (high - low) / (np.log2(size) + 1.0)
     if integer and width < 1:
