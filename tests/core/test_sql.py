@@ -1,6 +1,6 @@
 import pytest
 from stackhub import InvalidInput, transpile
-from stackhub.sql import column_sql, table_sql
+from stackhub.sql import column_sql, from_source, table_sql
 
 
 def test_transpiles_between_dialects():
@@ -52,3 +52,22 @@ def test_bad_table_names(name):
 
 def test_column_quoting_escapes_quotes():
     assert column_sql('we"ird', dialect="duckdb") == '"we""ird"'
+
+
+@pytest.mark.parametrize(
+    ("table", "dialect", "expected"),
+    [
+        ("events", "duckdb", 'SELECT * FROM "events"'),
+        ("Sales.Order Lines", "spark", "SELECT * FROM `Sales`.`Order Lines`"),
+        ("select a from t where a > 1", "duckdb", "SELECT * FROM (SELECT a FROM t WHERE a > 1) AS src"),
+        (
+            "WITH w AS (SELECT 1 AS a) SELECT a FROM w",
+            "postgres",
+            "SELECT * FROM (WITH w AS (SELECT 1 AS a) SELECT a FROM w) AS src",
+        ),
+    ],
+)
+def test_a_table_ref_reads_a_name_or_a_query(table, dialect, expected):
+    from sqlglot import exp
+
+    assert exp.select(exp.Star()).from_(from_source(table, dialect=dialect)).sql(dialect=dialect) == expected

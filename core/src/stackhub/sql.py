@@ -3,9 +3,14 @@ everywhere and sqlglot's errors become ``InvalidInput``."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .errors import InvalidInput
 
-__all__ = ["column_sql", "table_sql", "transpile"]
+if TYPE_CHECKING:
+    from sqlglot import exp
+
+__all__ = ["column_sql", "from_source", "table_sql", "transpile"]
 
 
 def transpile(sql: str, *, read: str | None, write: str) -> str:
@@ -57,3 +62,19 @@ def column_sql(column: str, *, dialect: str) -> str:
     from sqlglot import exp
 
     return exp.to_identifier(column, quoted=True).sql(dialect=dialect)
+
+
+def from_source(table: str, *, dialect: str) -> exp.Expr:
+    """What a FROM clause reads for ``table`` as a ``TableRef`` holds it: a query (in ``dialect``) becomes a
+    subquery aliased ``src``, anything else a quoted table name (``table_sql``)."""
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import ParseError, TokenError
+
+    try:
+        parsed = sqlglot.parse_one(table, read=dialect)
+    except (ParseError, TokenError):
+        parsed = None
+    if isinstance(parsed, exp.Query):
+        return parsed.subquery("src")
+    return sqlglot.parse_one(table_sql(table, dialect=dialect), into=exp.Table, read=dialect)

@@ -23,9 +23,7 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import sqlglot
 from sqlglot import exp
-from sqlglot.errors import ParseError, TokenError
 from stackhub import Component, InvalidInput, Monitor
 from stackhub.categories import monitor_input
 from stackhub.categories.monitor import (
@@ -38,7 +36,7 @@ from stackhub.categories.monitor import (
     SupportsHtmlReport,
     TableRef,
 )
-from stackhub.sql import table_sql
+from stackhub.sql import from_source
 
 from ._config import EvidentlyConfig
 from ._workspace import StoredRun, open_workspace
@@ -235,18 +233,6 @@ class EvidentlyMonitor(Monitor, SupportsHtmlReport):
 # -- data ---------------------------------------------------------------------------------------------------
 
 
-def _source(ref: TableRef) -> exp.Expr:
-    """What FROM reads for a TableRef: a query (in the warehouse's dialect) as a subquery, else a quoted name."""
-    dialect = ref.warehouse.dialect
-    try:
-        parsed = sqlglot.parse_one(ref.table, read=dialect)
-    except (ParseError, TokenError):
-        parsed = None
-    if isinstance(parsed, exp.Query):
-        return parsed.subquery("stackhub_src")
-    return sqlglot.parse_one(table_sql(ref.table, dialect=dialect), into=exp.Table, read=dialect)
-
-
 def _is_nested(data_type: pa.DataType) -> bool:
     """Lists, structs, maps and unions: values Evidently (pandas) cannot count, since they do not hash."""
     return bool(pa.types.is_nested(monitor_input.value_type(data_type)))
@@ -268,7 +254,7 @@ def _schema(data: pa.Table | TableRef, role: str) -> pa.Schema:
     if isinstance(data, pa.Table):
         return data.schema
     if isinstance(data, TableRef):
-        statement = exp.select(exp.Star()).from_(_source(data)).limit(0)
+        statement = exp.select(exp.Star()).from_(from_source(data.table, dialect=data.warehouse.dialect)).limit(0)
         return data.warehouse.query(statement.sql(dialect=data.warehouse.dialect)).schema
     raise InvalidInput(
         f"The {role} dataset is a {type(data).__name__}.",
@@ -281,7 +267,9 @@ def _fetch(data: pa.Table | TableRef, names: Sequence[str]) -> pa.Table:
     if isinstance(data, pa.Table):
         return data.select(list(names))
     dialect = data.warehouse.dialect
-    statement = exp.select(*(exp.column(n, quoted=True) for n in names)).from_(_source(data))
+    statement = exp.select(*(exp.column(n, quoted=True) for n in names)).from_(
+        from_source(data.table, dialect=data.warehouse.dialect)
+    )
     return data.warehouse.query(statement.sql(dialect=dialect))
 
 

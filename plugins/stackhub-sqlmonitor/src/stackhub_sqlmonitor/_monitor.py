@@ -27,6 +27,7 @@ from stackhub.categories.monitor import (
     QualityReport,
     TableRef,
 )
+from stackhub.sql import from_source
 
 from . import _sql, _stats
 from ._config import SQLMonitorConfig
@@ -234,7 +235,7 @@ class SQLMonitor(Monitor):
             schema = data.schema
         elif isinstance(data, TableRef):
             home = data.warehouse
-            src = _sql.source(data.table, dialect=home.dialect)
+            src = from_source(data.table, dialect=home.dialect)
             schema = home.query(exp.select(exp.Star()).from_(src).limit(0).sql(dialect=home.dialect)).schema
         else:
             raise InvalidInput(
@@ -253,19 +254,19 @@ class SQLMonitor(Monitor):
         """Yield what FROM reads for ``data`` in this warehouse; a scratch table is dropped on the way out,
         whatever happened."""
         if isinstance(data, TableRef) and data.warehouse is self.warehouse:
-            yield _sql.source(data.table, dialect=self.warehouse.dialect)
+            yield from_source(data.table, dialect=self.warehouse.dialect)
             return
         scratch = f"{SCRATCH_PREFIX}{uuid.uuid4().hex}"
         try:
             if isinstance(data, TableRef):
                 home = data.warehouse
                 select = exp.select(*(exp.column(n, quoted=True) for n in names)).from_(
-                    _sql.source(data.table, dialect=home.dialect)
+                    from_source(data.table, dialect=home.dialect)
                 )
                 self.warehouse.write(scratch, home.query_batches(select.sql(dialect=home.dialect)))
             else:
                 self.warehouse.write(scratch, data.select(list(names)))
-            yield _sql.source(scratch, dialect=self.warehouse.dialect)
+            yield from_source(scratch, dialect=self.warehouse.dialect)
         finally:
             self.warehouse.drop_table(scratch, missing_ok=True)
 

@@ -17,10 +17,8 @@ from dataclasses import dataclass
 
 import sqlglot
 from sqlglot import exp
-from sqlglot.errors import ParseError, TokenError
-from stackhub.sql import table_sql
 
-__all__ = ["Col", "ecdf", "frequencies", "profile", "quality", "source"]
+__all__ = ["Col", "ecdf", "frequencies", "profile", "quality"]
 
 
 @dataclass(frozen=True)
@@ -78,17 +76,6 @@ def _fill(sql: str, **parts: exp.Expr) -> exp.Expr:
         return node
 
     return _template(sql).transform(replace)
-
-
-def source(table: str, *, dialect: str) -> exp.Expr:
-    """What FROM reads for a ``TableRef.table``: a SELECT becomes a subquery, anything else a quoted table name."""
-    try:
-        parsed = sqlglot.parse_one(table, read=dialect)
-    except (ParseError, TokenError):
-        parsed = None
-    if isinstance(parsed, exp.Query):
-        return parsed.subquery("src")
-    return sqlglot.parse_one(table_sql(table, dialect=dialect), into=exp.Table, read=dialect)
 
 
 def _column(col: Col) -> exp.Expr:
