@@ -110,6 +110,9 @@ def test_affected_are_the_other_views_of_a_changed_entity() -> None:
     moved = Entity(name="driver", join_keys=("car_id",))
     assert [v.name for v in DEFINITIONS.affected([moved], [view()])] == ["zone_stats"]
     assert DEFINITIONS.affected([DRIVER], []) == []  # unchanged
+    new = Entity(name="car", join_keys=("car_id",))
+    assert DEFINITIONS.changed([DRIVER, new]) == {"car"}
+    assert DEFINITIONS.changed([moved]) == {"driver"}
 
 
 def test_named_views() -> None:

@@ -224,10 +224,14 @@ class Definitions:
                 )
         return merged
 
+    def changed(self, entities: Sequence[Entity]) -> set[str]:
+        """The names of ``entities`` that are new or differ from the registered ones."""
+        return {e.name for e in entities if self.entities.get(e.name) != e}
+
     def affected(self, entities: Sequence[Entity], views: Sequence[FeatureView]) -> list[FeatureView]:
         """The registered views, other than ``views``, that use an entity which applying ``entities`` changes:
         ``apply`` checks them again (their join keys may have changed)."""
-        changed = {e.name for e in entities if self.entities.get(e.name) != e}
+        changed = self.changed(entities)
         given = {v.name for v in views}
         return [v for v in self.views.values() if v.name not in given and changed.intersection(v.entities)]
 

@@ -260,7 +260,7 @@ class FeastFeatureStore(FeatureStore, SupportsPush):
             merged = current.merged(entities, feature_views)
             # A view registered earlier is checked and rebuilt when an entity it uses changes its join keys.
             affected = current.affected(entities, feature_views)
-            changed = {e.name for e in entities if current.entities.get(e.name) != e}
+            changed = current.changed(entities)
             checked = []
             for view in [*feature_views, *affected]:
                 keys = merged.join_keys(view)
