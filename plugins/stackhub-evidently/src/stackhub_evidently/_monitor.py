@@ -267,9 +267,7 @@ def _fetch(data: pa.Table | TableRef, names: Sequence[str]) -> pa.Table:
     if isinstance(data, pa.Table):
         return data.select(list(names))
     dialect = data.warehouse.dialect
-    statement = exp.select(*(exp.column(n, quoted=True) for n in names)).from_(
-        from_source(data.table, dialect=data.warehouse.dialect)
-    )
+    statement = exp.select(*(exp.column(n, quoted=True) for n in names)).from_(from_source(data.table, dialect=dialect))
     return data.warehouse.query(statement.sql(dialect=dialect))
 
 
