@@ -23,7 +23,6 @@ __all__ = [
     "finite_or_null",
     "listing",
     "lookup",
-    "positions",
     "tagged_annotations",
     "tagged_predictions",
     "task_payloads",
@@ -48,12 +47,6 @@ _TAGGED = pa.struct([("id", pa.int64()), ("result", pa.list_(pa.struct([("id", p
 _EXPORTED_TASK = pa.struct(
     [("id", pa.int64()), ("data", pa.struct([(KEY_FIELD, pa.string())])), ("annotations", pa.list_(_ANNOTATION))]
 )
-
-
-def positions(n: int) -> pa.Array:
-    """0, 1, ..., n - 1 as int64 (pyarrow 16 has no ``pa.arange``)."""
-    ones = pa.repeat(pa.scalar(1, pa.int64()), n)
-    return pc.subtract(pc.cumulative_sum(ones), 1)
 
 
 def finite_or_null(column: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -139,7 +132,7 @@ def annotations_table(
     )
     ours = pc.fill_null(ours, False)
     chosen = pc.struct_field(regions.filter(ours), ["value", "choices"])
-    first = pc.index_in(positions(len(annotations)), value_set=region_of.filter(ours).cast(pa.int64()))
+    first = pc.index_in(pa.arange(0, len(annotations)), value_set=region_of.filter(ours).cast(pa.int64()))
     choices = pc.take(chosen, first)
     if schema.choice == "multiple":
         label: pa.Array = pc.coalesce(choices, pa.scalar([], _CHOICES))

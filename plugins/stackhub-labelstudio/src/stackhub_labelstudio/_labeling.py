@@ -439,7 +439,7 @@ class LabelStudioLabeling(Labeling, SupportsPredictions):
         values = labels.combine_chunks()
         n = len(values)
         if stored.schema.choice == "single":
-            values = pa.ListArray.from_arrays(_arrow.positions(n + 1).cast(pa.int32()), values)
+            values = pa.ListArray.from_arrays(pa.arange(0, n + 1).cast(pa.int32()), values)
         regions = pa.StructArray.from_arrays(
             [
                 pa.repeat(region, n),
@@ -450,7 +450,7 @@ class LabelStudioLabeling(Labeling, SupportsPredictions):
             ],
             names=["id", "from_name", "to_name", "type", "value"],
         )
-        return pa.ListArray.from_arrays(_arrow.positions(n + 1).cast(pa.int32()), regions)
+        return pa.ListArray.from_arrays(pa.arange(0, n + 1).cast(pa.int32()), regions)
 
     def annotate(self, project: str, annotations: pa.Table) -> int:
         stored = self._project(project)
